@@ -1,0 +1,3 @@
+from shardline.cli.main import main
+
+main()

@@ -1,0 +1,21 @@
+"""Settings: built once from the command line and passed to everything that needs them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_ACCOUNT_ID = "000000000000"
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path("./data")
+    in_memory: bool = False
+    region: str = "us-east-1"
+    account_id: str = DEFAULT_ACCOUNT_ID
+    # synchronous=FULL by default: an acknowledged write survives power loss. --relaxed-durability
+    # trades that for speed (synchronous=NORMAL: survives a process crash, not a power cut).
+    relaxed_durability: bool = False
