@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,7 +29,9 @@ class ServerProcess:
 
 def start_server(data_dir: Path, *extra_args: str) -> ServerProcess:
     """Starts `python -m shardline serve --port 0` and waits for its ready line."""
-    command = [sys.executable, "-m", "shardline", "serve", "--port", "0", "--data-dir", str(data_dir), *extra_args]
+    command = [
+        sys.executable, "-m", "shardline", "serve", "--port", "0", "--data-dir", str(data_dir), *extra_args,
+    ]
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -39,6 +42,7 @@ def start_server(data_dir: Path, *extra_args: str) -> ServerProcess:
         seen.append(line)
         match = READY_LINE.search(line)
         if match:
+            _drain(process)
             return ServerProcess(match.group(1), process, data_dir)
         if len(seen) > 200:
             break
@@ -46,13 +50,33 @@ def start_server(data_dir: Path, *extra_args: str) -> ServerProcess:
     raise RuntimeError("shardline serve did not start:\n" + "".join(seen))
 
 
-def stop_server(server: ServerProcess) -> None:
+def _drain(process: subprocess.Popen[str]) -> None:
+    """Keeps reading the server's output after its ready line, so that a server that logs a lot can
+    never block on a full pipe."""
+    stream = process.stdout
+    assert stream is not None
+
+    def read_all() -> None:
+        try:
+            for _ in stream:
+                pass
+        except (OSError, ValueError):  # closed by stop_server
+            pass
+
+    threading.Thread(target=read_all, name="shardline-output", daemon=True).start()
+
+
+def stop_server(server: ServerProcess) -> int:
+    """SIGTERM, then the exit code (after a SIGKILL if the server does not stop within 20 s)."""
     server.process.terminate()
     try:
-        server.process.wait(timeout=20)
+        code = server.process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         server.process.kill()
-        server.process.wait()
+        code = server.process.wait()
+    if server.process.stdout is not None:
+        server.process.stdout.close()
+    return code
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,103 @@
+"""PutItem: create or replace one item, optionally guarded by a condition."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from shardline.errors import ValidationException
+from shardline.expressions.ast import Condition
+from shardline.expressions.compile import compile_expressions
+from shardline.expressions.parameters import check_parameter_styles
+from shardline.operations.capacity import add_consumed_capacity, write_units
+from shardline.operations.context import OperationContext
+from shardline.operations.items.index_keys import check_index_keys
+from shardline.operations.items.item_request import (
+    check_condition,
+    legacy_condition,
+    locate_item,
+    validate_attribute_map,
+    validate_expression_values,
+    wants_old_on_failure,
+)
+from shardline.operations.items.return_values import (
+    add_attributes,
+    check_put_or_delete_mode,
+    returned_attributes,
+)
+from shardline.storage.backend import WriteView
+from shardline.values.item_size import MAX_ITEM_BYTES, item_size
+from shardline.values.types import Item
+
+NAME = "PutItem"
+
+
+@dataclass(frozen=True)
+class Request:
+    table_name: str
+    item: Item
+    item_size: int
+    condition: Condition | None
+    return_values: str
+    return_old_on_failure: bool
+    return_consumed_capacity: str | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    table_name: str
+    old_item: Item | None
+
+
+def parse(body: Mapping[str, Any]) -> Request:
+    """The checks AWS runs before it looks at the table, in AWS's order: parameter styles, the item's
+    values, ReturnValues, the item size, the legacy Expected, then the expressions."""
+    check_parameter_styles(body, NAME)
+    item = validate_attribute_map(body["Item"])
+    return_values = check_put_or_delete_mode(body.get("ReturnValues"))
+    size = item_size(item)
+    if size > MAX_ITEM_BYTES:
+        raise ValidationException("Item size has exceeded the maximum allowed size")
+    condition = legacy_condition(body)
+    values = validate_expression_values(body.get("ExpressionAttributeValues"))
+    compiled = compile_expressions(
+        condition=body.get("ConditionExpression"),
+        names=body.get("ExpressionAttributeNames"),
+        values=values,
+    )
+    if compiled.condition is not None:
+        condition = compiled.condition
+    return Request(
+        table_name=body["TableName"],
+        item=item,
+        item_size=size,
+        condition=condition,
+        return_values=return_values,
+        return_old_on_failure=wants_old_on_failure(body),
+        return_consumed_capacity=body.get("ReturnConsumedCapacity"),
+    )
+
+
+def write(view: WriteView, request: Request) -> Outcome:
+    """The read-check-write, run atomically on the writer thread."""
+    located = locate_item(view, request.table_name, request.item)
+    check_index_keys(located.table, request.item)
+    old_item = view.get_item(located.table_id, located.key)
+    check_condition(request.condition, old_item, request.return_old_on_failure)
+    view.put_item(located.table_id, located.key, request.item, request.item_size)
+    return Outcome(located.table.name, old_item)
+
+
+async def run(ctx: OperationContext, body: dict[str, Any]) -> dict[str, Any]:
+    request = parse(body)
+    outcome = await ctx.storage.write(lambda view: write(view, request))
+    response: dict[str, Any] = {}
+    add_attributes(
+        response, returned_attributes(request.return_values, old=outcome.old_item, new=request.item)
+    )
+    if request.return_consumed_capacity is not None:
+        old_size = item_size(outcome.old_item) if outcome.old_item is not None else None
+        units = write_units(request.item_size, old_size)
+        add_consumed_capacity(response, outcome.table_name, units, request.return_consumed_capacity)
+    return response

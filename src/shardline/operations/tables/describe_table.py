@@ -1,0 +1,34 @@
+"""DescribeTable: the full TableDescription of one table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from shardline.operations.context import OperationContext
+from shardline.operations.tables.definition import describe
+from shardline.operations.tables.lookup import require_described_table
+from shardline.operations.tables.table_names import resolve_table_name
+from shardline.settings import Settings
+from shardline.storage.backend import ReadView, StoredTable
+
+NAME = "DescribeTable"
+
+
+@dataclass(frozen=True)
+class Request:
+    table_name: str
+
+
+def parse(body: dict[str, Any], settings: Settings) -> Request:
+    return Request(resolve_table_name(settings, str(body.get("TableName", ""))))
+
+
+async def run(ctx: OperationContext, body: dict[str, Any]) -> dict[str, Any]:
+    request = parse(body, ctx.settings)
+
+    def find(view: ReadView) -> StoredTable:
+        return require_described_table(view, request.table_name)
+
+    table = await ctx.storage.read(find)
+    return {"Table": describe(table, ctx.settings)}

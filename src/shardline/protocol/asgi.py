@@ -1,0 +1,140 @@
+"""The raw ASGI application: GET → health text, POST → the DynamoDB pipeline, anything else → AWS's
+404. It reads bodies up to the size limit, undoes gzip, and puts the framing headers on every answer."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from shardline.errors import SerializationException
+from shardline.operations.registry import Handler
+from shardline.protocol.dispatch import Dispatcher
+from shardline.protocol.error_envelope import render_error
+from shardline.protocol.framing import (
+    MAX_REQUEST_BYTES,
+    BodyTooLarge,
+    HttpResponse,
+    UndecodableBody,
+    decode_body,
+    media_type,
+    new_request_id,
+    response_content_type,
+    response_headers,
+)
+from shardline.protocol.pipeline import ContextFactory, HttpRequest, Pipeline
+from shardline.protocol.shapes import RequestShapes
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+log = logging.getLogger("shardline.protocol")
+
+
+class ShardlineApp:
+    """An ASGI 3 callable; build it with build_app()."""
+
+    def __init__(self, pipeline: Pipeline, region: str) -> None:
+        self._pipeline = pipeline
+        self._health = f"healthy: dynamodb.{region}.amazonaws.com ".encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
+            await _lifespan(receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request_id = new_request_id()
+        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+        try:
+            response = await self._respond(scope, receive, headers, request_id)
+        except BodyTooLarge:
+            await _send_too_large(send, request_id)
+            return
+        except Exception as error:  # the last line of defence: never drop a request without an answer
+            status, body = render_error(error, request_id)
+            response = HttpResponse(status, body, _content_type_for(headers))
+        if "origin" in headers:
+            response.extra_headers.append(("Access-Control-Allow-Origin", "*"))
+        await send({"type": "http.response.start", "status": response.status,
+                    "headers": response_headers(response, request_id)})
+        await send({"type": "http.response.body", "body": response.body})
+
+    async def _respond(
+        self, scope: Scope, receive: Receive, headers: Mapping[str, str], request_id: str
+    ) -> HttpResponse:
+        method = scope["method"]
+        raw = await _read_body(receive, headers)
+        if method == "GET":
+            return HttpResponse(200, self._health)
+        try:
+            body = decode_body(raw, headers.get("content-encoding"))
+        except UndecodableBody:
+            status, payload = render_error(SerializationException(), request_id)
+            return HttpResponse(status, payload, _content_type_for(headers))
+        request = HttpRequest(
+            method=method,
+            query_string=scope.get("query_string", b"").decode("latin-1"),
+            headers=headers,
+            body=body,
+            request_id=request_id,
+        )
+        return await self._pipeline.handle(request)
+
+
+def _content_type_for(headers: Mapping[str, str]) -> str:
+    return response_content_type(media_type(headers.get("content-type")))
+
+
+async def _read_body(receive: Receive, headers: Mapping[str, str]) -> bytes:
+    declared = headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_REQUEST_BYTES:
+        raise BodyTooLarge()
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        if chunk:
+            size += len(chunk)
+            if size > MAX_REQUEST_BYTES:
+                raise BodyTooLarge()
+            chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def _send_too_large(send: Send, request_id: str) -> None:
+    # AWS answers an oversized body with a bare, chunked 413; no Content-Length means the server
+    # frames it with chunked transfer encoding.
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"x-amzn-requestid", request_id.encode("ascii"))]})
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def build_app(
+    registry: Mapping[tuple[str, str], Handler],
+    context_factory: ContextFactory,
+    *,
+    region: str = "us-east-1",
+    shapes: RequestShapes | None = None,
+) -> ShardlineApp:
+    """The ASGI app over an operation registry; loads botocore's models once, here."""
+    pipeline = Pipeline(Dispatcher(registry), shapes or RequestShapes.load(), context_factory)
+    return ShardlineApp(pipeline, region)

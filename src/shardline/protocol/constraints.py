@@ -1,0 +1,183 @@
+"""The constraint stage of the request checks: required members, lengths, ranges, patterns and enums
+from botocore's model, aggregated as AWS does ("N validation errors detected: Value … at 'path' failed to
+satisfy constraint: …"). AttributeValue contents are left to values.attribute_value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shardline.errors import MAX_REPORTED_VIOLATIONS, ValidationException
+from shardline.protocol.service_model import Shape
+
+
+class _Violations:
+    def __init__(self) -> None:
+        self.found: list[str] = []
+
+    @property
+    def full(self) -> bool:
+        return len(self.found) >= MAX_REPORTED_VIOLATIONS
+
+    def add(self, shape: Shape | None, value: Any, path: str, constraint: str) -> None:
+        if self.full:
+            return
+        shown = "null" if value is None else f"'{render_value(shape, value)}'"
+        self.found.append(f"Value {shown} at '{path}' failed to satisfy constraint: {constraint}")
+
+
+def check_constraints(shape: Shape, body: dict[str, Any]) -> None:
+    """Raises the aggregated ValidationException when any constraint of the input shape fails.
+    AWS stops collecting at ten violations (dynalite mirrors it), so the count never exceeds ten."""
+    violations = _Violations()
+    _structure(shape, body, "", violations)
+    if violations.found:
+        raise ValidationException.from_violations(violations.found)
+
+
+def _structure(shape: Shape, value: dict[str, Any], parent: str, violations: _Violations) -> None:
+    required = shape.required
+    for name, member in shape.members.items():
+        if violations.full:
+            return
+        path = f"{parent}{member.path_name}"
+        member_value = value.get(name)
+        if member_value is None:
+            if name in required:
+                violations.add(None, None, path, "Member must not be null")
+            continue
+        _value(member.shape, member_value, path, violations)
+
+
+def _value(shape: Shape, value: Any, path: str, violations: _Violations) -> None:
+    if shape.is_attribute_value:
+        return
+    rules = shape
+    if shape.name_rules is not None and isinstance(value, str) and not value.startswith("arn:"):
+        # TableName parameters take a name or an ARN; a name keeps the old TableName constraints.
+        rules = shape.name_rules
+    if rules.has_constraints():
+        for constraint in _failed_constraints(rules, value):
+            violations.add(shape, value, path, constraint)
+    kind = shape.kind
+    if kind == "structure":
+        _structure(shape, value, f"{path}.", violations)
+    elif kind == "list":
+        assert shape.item is not None
+        for index, element in enumerate(value):
+            element_path = f"{path}.{index + 1}.member"
+            if element is None:
+                violations.add(None, None, element_path, "Member must not be null")
+            else:
+                _value(shape.item, element, element_path, violations)
+    elif kind == "map":
+        _map(shape, value, path, violations)
+
+
+def _map(shape: Shape, value: dict[str, Any], path: str, violations: _Violations) -> None:
+    key_shape, item_shape = shape.key, shape.item
+    assert key_shape is not None and item_shape is not None
+    if key_shape.has_constraints() and any(_failed_constraints(key_shape, key) for key in value):
+        violations.add(shape, value, path, f"Map keys must satisfy constraint: [{_listing(key_shape)}]")
+    if item_shape.kind not in ("structure", "map") and item_shape.has_constraints() and any(
+        element is not None and _failed_constraints(item_shape, element) for element in value.values()
+    ):
+        violations.add(shape, value, path, f"Map value must satisfy constraint: [{_listing(item_shape)}]")
+    for key, element in value.items():
+        element_path = f"{path}.{key}.member"
+        if element is None:
+            violations.add(None, None, element_path, "Member must not be null")
+        elif item_shape.kind in ("structure", "map", "list"):
+            if item_shape.kind == "list" and item_shape.has_constraints():
+                _contents(item_shape, element, element_path, violations)
+            else:
+                _value(item_shape, element, element_path, violations)
+
+
+def _contents(shape: Shape, value: list[Any], path: str, violations: _Violations) -> None:
+    """A list's elements, when the list's own constraints were already reported at the map level."""
+    assert shape.item is not None
+    for index, element in enumerate(value):
+        element_path = f"{path}.{index + 1}.member"
+        if element is None:
+            violations.add(None, None, element_path, "Member must not be null")
+        else:
+            _value(shape.item, element, element_path, violations)
+
+
+def _length(value: Any) -> int:
+    if isinstance(value, str):
+        # Java measures strings in UTF-16 code units: a character outside the BMP counts twice.
+        if value.isascii():
+            return len(value)
+        return len(value.encode("utf-16-le")) // 2
+    if isinstance(value, list | dict):
+        return len(value)
+    return 0
+
+
+def _number(limit: int | float) -> str:
+    return str(int(limit)) if float(limit).is_integer() else str(limit)
+
+
+def _failed_constraints(shape: Shape, value: Any) -> list[str]:
+    failed: list[str] = []
+    kind = shape.kind
+    if shape.enum is not None and value not in shape.enum:
+        failed.append(f"Member must satisfy enum value set: {shape.enum_text}")
+    if shape.pattern is not None and isinstance(value, str) and shape.pattern.fullmatch(value) is None:
+        failed.append(f"Member must satisfy regular expression pattern: {shape.pattern_text}")
+    if kind in ("integer", "long", "double", "timestamp"):
+        if shape.min is not None and value < shape.min:
+            failed.append(f"Member must have value greater than or equal to {_number(shape.min)}")
+        if shape.max is not None and value > shape.max:
+            failed.append(f"Member must have value less than or equal to {_number(shape.max)}")
+    elif kind in ("string", "list", "map", "blob"):
+        length = _length(value)
+        if shape.min is not None and length < shape.min:
+            failed.append(f"Member must have length greater than or equal to {_number(shape.min)}")
+        if shape.max is not None and length > shape.max:
+            failed.append(f"Member must have length less than or equal to {_number(shape.max)}")
+    return failed
+
+
+def _listing(shape: Shape) -> str:
+    """Every constraint of a map's key or value shape, as AWS lists them inside "[…]"."""
+    parts: list[str] = []
+    if shape.pattern is not None:
+        parts.append(f"Member must satisfy regular expression pattern: {shape.pattern_text}")
+    noun = "value" if shape.kind in ("integer", "long", "double") else "length"
+    if shape.max is not None:
+        parts.append(f"Member must have {noun} less than or equal to {_number(shape.max)}")
+    if shape.min is not None:
+        parts.append(f"Member must have {noun} greater than or equal to {_number(shape.min)}")
+    if shape.enum is not None:
+        parts.append(f"Member must satisfy enum value set: {shape.enum_text}")
+    return ", ".join(parts)
+
+
+def render_value(shape: Shape | None, value: Any) -> str:
+    """A value as AWS's Java service prints it inside 'Value '…'': lists [a, b], maps {k=v},
+    structures Name(member=value, …)."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, list):
+        item = shape.item if shape is not None else None
+        return "[" + ", ".join(render_value(item, element) for element in value) + "]"
+    if isinstance(value, dict):
+        if shape is not None and shape.kind == "structure":
+            fields = ", ".join(
+                f"{member.path_name}={render_value(member.shape, value.get(name))}"
+                for name, member in shape.members.items()
+            )
+            return f"{shape.name}({fields})"
+        item = shape.item if shape is not None else None
+        return "{" + ", ".join(f"{key}={render_value(item, element)}" for key, element in value.items()) + "}"
+    return str(value)

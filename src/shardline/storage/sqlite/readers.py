@@ -1,0 +1,68 @@
+"""A small pool of read-only connections, each used by one reader thread at a time.
+
+In WAL mode a reader's transaction sees the last commit made before its first SELECT, so every write
+already acknowledged by the writer thread is visible, and the writer is never blocked by readers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import queue
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+from shardline.errors import StorageError
+from shardline.storage.backend import ReadView
+from shardline.storage.sqlite.catalog import TableCatalog
+from shardline.storage.sqlite.connections import connect_reader
+from shardline.storage.sqlite.views import SqliteReadView, storage_errors
+
+T = TypeVar("T")
+
+DEFAULT_READERS = 4
+
+
+class ReaderPool:
+    def __init__(self, path: Path, catalog: TableCatalog, size: int = DEFAULT_READERS) -> None:
+        self._catalog = catalog
+        self._connections: list[sqlite3.Connection] = [connect_reader(path) for _ in range(size)]
+        self._idle: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        for connection in self._connections:
+            self._idle.put(connection)
+        # as many threads as connections, so a thread never waits for a connection
+        self._executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix="shardline-reader")
+
+    async def read(self, work: Callable[[ReadView], T]) -> T:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._executor, self._run, work)
+        except RuntimeError as error:
+            if "shutdown" in str(error):
+                raise StorageError("the store is closed") from error
+            raise
+
+    def _run(self, work: Callable[[ReadView], T]) -> T:
+        connection = self._idle.get()
+        try:
+            with storage_errors():
+                connection.execute("BEGIN")
+            view = SqliteReadView(connection, self._catalog)
+            try:
+                return work(view)
+            finally:
+                view.close()
+                with storage_errors():
+                    connection.execute("ROLLBACK")
+        finally:
+            self._idle.put(connection)
+
+    def close(self) -> None:
+        """Waits for the reads in progress, then closes the connections."""
+        self._executor.shutdown(wait=True)
+        for connection in self._connections:
+            with contextlib.suppress(sqlite3.Error):
+                connection.close()

@@ -1,0 +1,258 @@
+"""The ReadView and WriteView of the port over one SQLite connection; the only place item SQL is written.
+
+A view is live only while its work runs: the backend closes it afterwards, so a view or iterator that
+escapes its work raises StorageError instead of reading outside its transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any, Protocol, cast
+
+import orjson
+
+from shardline.errors import StorageError
+from shardline.storage.backend import ItemKey, KeyRange, StoredTable
+from shardline.storage.sqlite.catalog import PendingCatalog
+from shardline.values.key_codec import partition_hash
+from shardline.values.types import Item
+
+# Range reads fetch this many rows per statement and continue after the last key, so a caller that stops
+# early (a 1 MB page) costs little and no statement stays open past a chunk.
+CHUNK_ROWS = 256
+
+
+class CatalogLookup(Protocol):
+    def get(self, name: str) -> StoredTable | None: ...
+
+    def get_by_id(self, table_id: str) -> StoredTable | None: ...
+
+    def names(self) -> list[str]: ...
+
+
+@contextmanager
+def storage_errors() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.Error as error:
+        raise StorageError(f"sqlite: {error}") from error
+
+
+def encode_definition(definition: Mapping[str, Any]) -> bytes:
+    try:
+        return orjson.dumps(definition)
+    except TypeError as error:
+        raise StorageError(f"table definition is not JSON: {error}") from error
+
+
+def decode_item(blob: bytes) -> Item:
+    return cast(Item, orjson.loads(blob))
+
+
+class SqliteReadView:
+    def __init__(self, connection: sqlite3.Connection, catalog: CatalogLookup) -> None:
+        self._connection = connection
+        self._catalog = catalog
+        self._open = True
+
+    def close(self) -> None:
+        self._open = False
+
+    def _sql(self) -> sqlite3.Connection:
+        if not self._open:
+            raise StorageError("storage view used after its work finished")
+        return self._connection
+
+    def get_table(self, name: str) -> StoredTable | None:
+        self._sql()
+        return self._catalog.get(name)
+
+    def list_table_names(self, exclusive_start: str | None, limit: int) -> list[str]:
+        self._sql()
+        names = sorted(self._catalog.names())
+        if exclusive_start is not None:
+            names = [name for name in names if name > exclusive_start]
+        return names[: max(limit, 0)]
+
+    def get_item(self, table_id: str, key: ItemKey) -> Item | None:
+        with storage_errors():
+            row = self._sql().execute(
+                "SELECT item FROM items WHERE table_id = ? AND partition_hash = ? AND pk = ? AND sk = ?",
+                (table_id, partition_hash(key.partition), key.partition, key.sort),
+            ).fetchone()
+        return None if row is None else decode_item(row[0])
+
+    def query_items(
+        self, table_id: str, partition: bytes, key_range: KeyRange, forward: bool,
+        exclusive_start: ItemKey | None, limit: int,
+    ) -> Iterator[tuple[ItemKey, Item]]:
+        conditions = ["table_id = ?", "partition_hash = ?", "pk = ?"]
+        parameters: list[object] = [table_id, partition_hash(partition), partition]
+        if key_range.lower is not None:
+            conditions.append("sk >= ?" if key_range.lower_inclusive else "sk > ?")
+            parameters.append(key_range.lower)
+        if key_range.upper is not None:
+            conditions.append("sk <= ?" if key_range.upper_inclusive else "sk < ?")
+            parameters.append(key_range.upper)
+        after = "sk > ?" if forward else "sk < ?"
+        order = "ASC" if forward else "DESC"
+        base = " AND ".join(conditions)
+        with_cursor = f"SELECT sk, item FROM items WHERE {base} AND {after} ORDER BY sk {order} LIMIT ?"
+        without_cursor = f"SELECT sk, item FROM items WHERE {base} ORDER BY sk {order} LIMIT ?"
+        return self._query_chunks(
+            partition, with_cursor, without_cursor, parameters,
+            None if exclusive_start is None else exclusive_start.sort, limit,
+        )
+
+    def _query_chunks(
+        self, partition: bytes, with_cursor: str, without_cursor: str, parameters: list[object],
+        cursor: bytes | None, limit: int,
+    ) -> Iterator[tuple[ItemKey, Item]]:
+        remaining = limit
+        while remaining > 0:
+            chunk = min(remaining, CHUNK_ROWS)
+            with storage_errors():
+                if cursor is None:
+                    rows = self._sql().execute(without_cursor, (*parameters, chunk)).fetchall()
+                else:
+                    rows = self._sql().execute(with_cursor, (*parameters, cursor, chunk)).fetchall()
+            for sort, blob in rows:
+                yield ItemKey(partition, sort), decode_item(blob)
+            if len(rows) < chunk:
+                return
+            remaining -= len(rows)
+            cursor = rows[-1][0]
+
+    def scan_items(
+        self, table_id: str, exclusive_start: ItemKey | None, limit: int
+    ) -> Iterator[tuple[ItemKey, Item]]:
+        cursor = None
+        if exclusive_start is not None:
+            start = exclusive_start
+            cursor = (partition_hash(start.partition), start.partition, start.sort)
+        return self._scan_chunks(table_id, cursor, limit)
+
+    def _scan_chunks(
+        self, table_id: str, cursor: tuple[int, bytes, bytes] | None, limit: int
+    ) -> Iterator[tuple[ItemKey, Item]]:
+        remaining = limit
+        while remaining > 0:
+            chunk = min(remaining, CHUNK_ROWS)
+            with storage_errors():
+                if cursor is None:
+                    rows = self._sql().execute(
+                        "SELECT partition_hash, pk, sk, item FROM items WHERE table_id = ?"
+                        " ORDER BY partition_hash, pk, sk LIMIT ?",
+                        (table_id, chunk),
+                    ).fetchall()
+                else:
+                    rows = self._sql().execute(
+                        "SELECT partition_hash, pk, sk, item FROM items WHERE table_id = ?"
+                        " AND (partition_hash, pk, sk) > (?, ?, ?) ORDER BY partition_hash, pk, sk LIMIT ?",
+                        (table_id, *cursor, chunk),
+                    ).fetchall()
+            for _, partition, sort, blob in rows:
+                yield ItemKey(partition, sort), decode_item(blob)
+            if len(rows) < chunk:
+                return
+            remaining -= len(rows)
+            last = rows[-1]
+            cursor = (last[0], last[1], last[2])
+
+
+class SqliteWriteView(SqliteReadView):
+    """Writes go to SQL at once (inside the work's savepoint); table rows and counters go to the work's
+    layer of the pending catalog, and counters reach SQL once per group (see writer.flush_counters)."""
+
+    def __init__(self, connection: sqlite3.Connection, catalog: PendingCatalog) -> None:
+        super().__init__(connection, catalog)
+        self._pending = catalog
+        self.bytes_written = 0
+
+    def _table_by_id(self, table_id: str) -> StoredTable:
+        table = self._pending.get_by_id(table_id)
+        if table is None:
+            raise StorageError(f"no table with id {table_id!r}")
+        return table
+
+    def _table_by_name(self, name: str) -> StoredTable:
+        table = self._pending.get(name)
+        if table is None:
+            raise StorageError(f"no table named {name!r}")
+        return table
+
+    def create_table(self, table: StoredTable) -> None:
+        if self._pending.get(table.name) is not None:
+            raise StorageError(f"table {table.name!r} already exists")
+        encoded = encode_definition(table.definition)
+        with storage_errors():
+            self._sql().execute(
+                "INSERT INTO tables (name, table_id, definition, item_count, size_bytes)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (table.name, table.table_id, encoded, table.item_count, table.size_bytes),
+            )
+        # cache what a reopened store would load, not the caller's (mutable) mapping
+        self._pending.changes.set(replace(table, definition=orjson.loads(encoded)))
+
+    def update_table_definition(self, name: str, definition: Mapping[str, Any]) -> None:
+        table = self._table_by_name(name)
+        encoded = encode_definition(definition)
+        with storage_errors():
+            self._sql().execute("UPDATE tables SET definition = ? WHERE name = ?", (encoded, name))
+        self._pending.changes.set(replace(table, definition=orjson.loads(encoded)))
+
+    def delete_table(self, name: str) -> None:
+        table = self._table_by_name(name)
+        with storage_errors():
+            self._sql().execute("DELETE FROM items WHERE table_id = ?", (table.table_id,))
+            self._sql().execute("DELETE FROM tables WHERE name = ?", (name,))
+        self._pending.changes.remove(name)
+
+    def put_item(self, table_id: str, key: ItemKey, item: Item, size_bytes: int) -> None:
+        table = self._table_by_id(table_id)
+        hashed = partition_hash(key.partition)
+        try:
+            encoded = orjson.dumps(item)
+        except TypeError as error:
+            raise StorageError(f"item is not JSON: {error}") from error
+        connection = self._sql()
+        try:  # the hottest path: a plain try costs less than the storage_errors() context manager
+            old = connection.execute(
+                "SELECT size FROM items WHERE table_id = ? AND partition_hash = ? AND pk = ? AND sk = ?",
+                (table_id, hashed, key.partition, key.sort),
+            ).fetchone()
+            connection.execute(
+                "INSERT OR REPLACE INTO items (table_id, partition_hash, pk, sk, size, item)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (table_id, hashed, key.partition, key.sort, size_bytes, encoded),
+            )
+        except sqlite3.Error as error:
+            raise StorageError(f"sqlite: {error}") from error
+        if old is None:
+            self._count(table, 1, size_bytes)
+        else:
+            self._count(table, 0, size_bytes - int(old[0]))
+        self.bytes_written += len(encoded)
+
+    def delete_item(self, table_id: str, key: ItemKey) -> None:
+        table = self._table_by_id(table_id)
+        with storage_errors():
+            # fetchall, not fetchone: the statement must finish before the work's savepoint is released
+            removed = self._sql().execute(
+                "DELETE FROM items WHERE table_id = ? AND partition_hash = ? AND pk = ? AND sk = ?"
+                " RETURNING size",
+                (table_id, partition_hash(key.partition), key.partition, key.sort),
+            ).fetchall()
+        if removed:
+            self._count(table, -1, -int(removed[0][0]))
+
+    def _count(self, table: StoredTable, items: int, size_bytes: int) -> None:
+        self._pending.changes.set(
+            StoredTable(
+                table.name, table.table_id, table.definition,
+                table.item_count + items, table.size_bytes + size_bytes,
+            )
+        )
