@@ -9,14 +9,16 @@ import argparse
 import asyncio
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from shardline.storage.backend import ItemKey, StoredTable, WriteView
 from shardline.storage.sqlite import SqliteBackend
+from shardline.values.types import Item
 
 
-def put_work(index: int) -> object:
-    item = {"pk": {"S": f"user-{index}"}, "payload": {"S": "x" * 200}, "n": {"N": str(index)}}
+def put_work(index: int) -> Callable[[WriteView], None]:
+    item: Item = {"pk": {"S": f"user-{index}"}, "payload": {"S": "x" * 200}, "n": {"N": str(index)}}
 
     def work(view: WriteView) -> None:
         view.put_item("bench", ItemKey(f"user-{index}".encode()), item, 230)
@@ -32,7 +34,7 @@ async def measure(path: Path | None, durable: bool, puts: int, writers: int) -> 
 
         async def writer() -> None:
             for index in counter:
-                await backend.write(put_work(index))  # type: ignore[arg-type]
+                await backend.write(put_work(index))
 
         started = time.perf_counter()
         await asyncio.gather(*(writer() for _ in range(writers)))

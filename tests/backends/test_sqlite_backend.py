@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -300,3 +302,65 @@ def test_a_store_from_a_newer_shardline_is_refused(tmp_path: Path) -> None:
     connection.close()
     with pytest.raises(StorageError, match="newer"):
         SqliteBackend.open(path)
+
+
+def test_file_reads_do_not_wait_for_an_open_write_group(tmp_path: Path) -> None:
+    async def main() -> None:
+        backend = SqliteBackend.open(tmp_path / "store.db")
+        try:
+            await backend.write(lambda view: view.create_table(TABLE))
+            await backend.write(put_work("committed"))
+            blocker = BlockingFirstWork(put_work("uncommitted"))
+            pending = asyncio.ensure_future(backend.write(blocker))
+            await asyncio.to_thread(blocker.running.wait, 10)
+            try:
+                scan = backend.read(lambda view: [key for key, _ in view.scan_items("id-t", None, 9)])
+                seen = await asyncio.wait_for(scan, timeout=5)
+            finally:
+                blocker.release.set()
+            assert seen == [ItemKey(b"committed")]
+            assert await pending == "uncommitted"
+        finally:
+            await backend.close()
+
+    asyncio.run(main())
+
+
+CRASHING_WRITER = """
+import asyncio, os, sys
+from pathlib import Path
+from shardline.storage.backend import ItemKey, StoredTable
+from shardline.storage.sqlite import SqliteBackend
+
+async def main():
+    backend = SqliteBackend.open(Path(sys.argv[1]), durable=sys.argv[2] == "durable")
+    await backend.write(lambda view: view.create_table(StoredTable("t", "id-t", {})))
+    def put(index):
+        return lambda view: view.put_item("id-t", ItemKey(b"k%d" % index), {"pk": {"S": "k%d" % index}}, 1)
+    await asyncio.gather(*(backend.write(put(index)) for index in range(200)))
+    print("acknowledged", flush=True)
+    os._exit(0)  # no close(): no checkpoint, the acknowledged writes are only in the WAL
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize("mode", ["durable", "relaxed"])
+def test_acknowledged_writes_survive_the_process_dying_without_close(tmp_path: Path, mode: str) -> None:
+    path = tmp_path / "store.db"
+    done = subprocess.run(
+        [sys.executable, "-c", CRASHING_WRITER, str(path), mode], capture_output=True, text=True, timeout=60,
+    )
+    assert done.stdout.strip() == "acknowledged", done.stderr
+
+    async def main() -> None:
+        backend = SqliteBackend.open(path)
+        try:
+            table = await backend.read(lambda view: view.get_table("t"))
+            assert table == StoredTable("t", "id-t", {}, 200, 200)
+            found = await backend.read(lambda view: list(view.scan_items("id-t", None, 1000)))
+            assert len(found) == 200
+        finally:
+            await backend.close()
+
+    asyncio.run(main())

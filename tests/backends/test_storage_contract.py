@@ -547,6 +547,18 @@ def test_close_finishes_accepted_writes_then_refuses_more(factory: BackendFactor
     asyncio.run(main())
 
 
+def test_concurrent_closes_all_return(factory: BackendFactory, tmp_path: Path) -> None:
+    async def main() -> None:
+        backend = factory.make(tmp_path)
+        await create(backend, "t", "id-t")
+        writes = asyncio.gather(*(put(backend, "id-t", key_of(f"k{i}"), item_of(f"k{i}")) for i in range(20)))
+        await asyncio.sleep(0)
+        await asyncio.gather(backend.close(), backend.close(), backend.close())
+        await writes
+
+    asyncio.run(main())
+
+
 def test_data_survives_close_and_reopen(persistent_factory: BackendFactory, tmp_path: Path) -> None:
     async def first_life(backend: StorageBackend) -> None:
         table = await create(backend, "t", "id-t")

@@ -20,6 +20,7 @@ from shardline.expressions.key_condition import bind_key_condition
 from shardline.expressions.legacy import (
     condition_from_expected,
     condition_from_filter,
+    key_condition_from_key_conditions,
     projection_from_attributes_to_get,
     update_from_attribute_updates,
 )
@@ -35,6 +36,7 @@ KINDS = (
     "update",
     "projection",
     "key_condition",
+    "key_conditions",
     "expected",
     "query_filter",
     "attribute_updates",
@@ -80,14 +82,21 @@ def _run(given: Any, case: dict[str, Any]) -> Any:
         projection = compile_expressions(projection=case["projection"], names=names).projection
         assert projection is not None and item is not None
         return project(projection, item)
-    if kind == "key_condition":
-        compiled_key = compile_expressions(key_condition=case["key_condition"], names=names, values=checked_values)
-        assert compiled_key.key_condition is not None
-        bound = bind_key_condition(compiled_key.key_condition, KeySchema(**case["schema"]))
+    if kind in ("key_condition", "key_conditions"):
+        if kind == "key_condition":
+            key_condition = compile_expressions(
+                key_condition=case[kind], names=names, values=checked_values
+            ).key_condition
+        else:
+            key_condition = key_condition_from_key_conditions(case[kind])
+        assert key_condition is not None
+        bound = bind_key_condition(key_condition, KeySchema(**case["schema"]))
         sort = bound.sort
         return {
             "partition": {bound.partition_name: bound.partition_value},
-            "sort": None if sort is None else {"name": sort.name, "operator": sort.operator, "values": list(sort.values)},
+            "sort": None
+            if sort is None
+            else {"name": sort.name, "operator": sort.operator, "values": list(sort.values)},
         }
     if kind in ("expected", "query_filter"):
         build = condition_from_expected if kind == "expected" else condition_from_filter

@@ -337,3 +337,42 @@ def test_index_key_attributes_checked(
 def test_index_key_attribute_may_be_absent(dynamodb: Any, indexed_table: str) -> None:
     dynamodb.put_item(TableName=indexed_table, Item={"pk": {"S": "a"}, "other": {"S": ""}})
     assert stored(dynamodb, indexed_table, "a") == {"pk": {"S": "a"}, "other": {"S": ""}}
+
+
+def test_item_collection_metrics_only_for_tables_with_local_indexes(dynamodb: Any, hash_table: str) -> None:
+    response = dynamodb.put_item(
+        TableName=hash_table, Item={"pk": {"S": "a"}}, ReturnItemCollectionMetrics="SIZE"
+    )
+    assert "ItemCollectionMetrics" not in response
+
+    name = unique_name("lsi")
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "N"},
+            {"AttributeName": "l", "AttributeType": "S"},
+        ],
+        LocalSecondaryIndexes=[
+            {
+                "IndexName": "by_l",
+                "KeySchema": [
+                    {"AttributeName": "pk", "KeyType": "HASH"},
+                    {"AttributeName": "l", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    item = {"pk": {"S": "p"}, "sk": {"N": "1"}, "l": {"S": "x"}}
+    response = dynamodb.put_item(TableName=name, Item=item, ReturnItemCollectionMetrics="SIZE")
+    assert response["ItemCollectionMetrics"] == {
+        "ItemCollectionKey": {"pk": {"S": "p"}},
+        "SizeEstimateRangeGB": [0.0, 1.0],
+    }
+    response = dynamodb.delete_item(
+        TableName=name, Key={"pk": {"S": "p"}, "sk": {"N": "1"}}, ReturnItemCollectionMetrics="NONE"
+    )
+    assert "ItemCollectionMetrics" not in response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -472,3 +473,12 @@ def test_index_key_attributes_checked_after_update(dynamodb: Any) -> None:
         "an empty string value.",
     )
     assert stored(dynamodb, name) is None
+
+
+def test_concurrent_increments_are_not_lost(dynamodb: Any, hash_table: str) -> None:
+    def increment(_: int) -> None:
+        update(dynamodb, hash_table, "ADD hits :one", {":one": {"N": "1"}})
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(increment, range(40)))
+    assert stored(dynamodb, hash_table) == {"pk": {"S": "a"}, "hits": {"N": "40"}}

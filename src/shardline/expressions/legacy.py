@@ -27,6 +27,7 @@ from shardline.expressions.ast import (
     UpdateAction,
     UpdatePlan,
 )
+from shardline.expressions.key_condition import KeyCondition, KeyPredicate
 from shardline.values.attribute_value import validate_attribute_value
 from shardline.values.comparison import compare_values
 from shardline.values.types import AttributeValue, type_of
@@ -219,3 +220,29 @@ def projection_from_attributes_to_get(names: Sequence[str]) -> Projection:
             raise ValidationException(f"{INVALID}Duplicate value in attribute name: {name}")
         seen.add(name)
     return Projection(tuple(Path((name,)) for name in names))
+
+
+_KEY_OPERATORS = {
+    "EQ": "=",
+    "LE": "<=",
+    "LT": "<",
+    "GE": ">=",
+    "GT": ">",
+    "BEGINS_WITH": "BEGINS_WITH",
+    "BETWEEN": "BETWEEN",
+}
+
+
+def key_condition_from_key_conditions(conditions: Mapping[str, Any]) -> KeyCondition:
+    """Query's legacy KeyConditions as the predicates a KeyConditionExpression would give; check them
+    against the schema with key_condition.bind_key_condition."""
+    predicates: list[KeyPredicate] = []
+    for name, spec in conditions.items():
+        operator = spec.get("ComparisonOperator")
+        values = [validate_attribute_value(value) for value in spec.get("AttributeValueList") or []]
+        _check_value_list(operator, values)
+        _check_between(operator, values)
+        if operator not in _KEY_OPERATORS:
+            raise ValidationException("Attempted conditional constraint is not an indexable operation")
+        predicates.append(KeyPredicate(name, _KEY_OPERATORS[operator], tuple(values)))
+    return KeyCondition(tuple(predicates))

@@ -84,6 +84,14 @@ def walk_post_order(node: Node) -> Iterator[Node]:
         stack.extend((child, False) for child in reversed(children(current)))
 
 
+def top_level_names(node: Node) -> frozenset[str]:
+    """The top-level attributes a resolved tree reads or writes (e.g. for Query's rule that a filter
+    must not name key attributes)."""
+    return frozenset(
+        str(found.elements[0]) for found in walk(node) if isinstance(found, Path) and found.elements
+    )
+
+
 def first_undefined_name(node: Node, names: Mapping[str, str]) -> str | None:
     for found in walk(node):
         if isinstance(found, Path):

@@ -82,6 +82,8 @@ def _map(shape: Shape, value: dict[str, Any], path: str, violations: _Violations
         element is not None and _failed_constraints(item_shape, element) for element in value.values()
     ):
         violations.add(shape, value, path, f"Map value must satisfy constraint: [{_listing(item_shape)}]")
+    if item_shape.is_attribute_value:
+        return  # contents are values.attribute_value's to check
     for key, element in value.items():
         element_path = f"{path}.{key}.member"
         if element is None:
@@ -120,8 +122,14 @@ def _number(limit: int | float) -> str:
 
 
 def _failed_constraints(shape: Shape, value: Any) -> list[str]:
-    failed: list[str] = []
     kind = shape.kind
+    if kind == "string" and shape.pattern is None and shape.enum is None and isinstance(value, str):
+        # Fast path for plain length bounds (map keys such as attribute names): a string has at most
+        # twice as many UTF-16 units as characters.
+        size = len(value)
+        if (shape.min is None or size >= shape.min) and (shape.max is None or 2 * size <= shape.max):
+            return []
+    failed: list[str] = []
     if shape.enum is not None and value not in shape.enum:
         failed.append(f"Member must satisfy enum value set: {shape.enum_text}")
     if shape.pattern is not None and isinstance(value, str) and shape.pattern.fullmatch(value) is None:

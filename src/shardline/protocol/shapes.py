@@ -26,6 +26,7 @@ UNKNOWN_ERROR = "UnknownError"
 # so a hostile document cannot exhaust the interpreter's stack here.
 MAX_CHECKED_DEPTH = 256
 
+_ATTRIBUTE_VALUE_MEMBERS = frozenset({"S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"})
 _NUMBER_TARGETS = {"integer": "Integer", "long": "Long", "double": "Double", "timestamp": "Date"}
 _BASE64_ALPHABET = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 _BASE64_FOREIGN_CHARACTER = re.compile(r"[^A-Za-z0-9+/=]")
@@ -77,6 +78,8 @@ def check_types(shape: Shape, value: Any, in_field: bool = True, depth: int = 0)
     kind = shape.kind
     if kind == "structure":
         if isinstance(value, dict):
+            if shape.is_attribute_value:
+                return _check_attribute_value(value, depth)
             return _check_structure(shape, value, depth)
         if isinstance(value, list):
             raise _fail(UNKNOWN_ERROR)
@@ -114,6 +117,75 @@ def _check_structure(shape: Shape, value: dict[str, Any], depth: int) -> dict[st
         if checked is not member_value:
             value[name] = checked
     return value
+
+
+def _check_attribute_value(value: dict[str, Any], depth: int) -> dict[str, Any]:
+    """The AttributeValue structure, by hand: it is most of every item-bearing request, and its
+    members' rules are fixed (the same outcome as the generic walk, without its per-member lookups)."""
+    for type_key in list(value):
+        content = value[type_key]
+        if content is None or type_key not in _ATTRIBUTE_VALUE_MEMBERS:
+            del value[type_key]
+            continue
+        if type_key in ("S", "N"):
+            if not isinstance(content, str):
+                _refuse_string(content)
+        elif type_key in ("SS", "NS", "BS"):
+            if not isinstance(content, list):
+                raise _fail(OBJECT_NOT_EXPECTED if isinstance(content, dict) else UNEXPECTED_FIELD)
+            for element in content:
+                if element is None:
+                    continue
+                if type_key == "BS":
+                    _check_blob_element(element)
+                elif not isinstance(element, str):
+                    _refuse_string(element)
+        elif type_key == "L":
+            if not isinstance(content, list):
+                raise _fail(OBJECT_NOT_EXPECTED if isinstance(content, dict) else UNEXPECTED_FIELD)
+            if depth < MAX_CHECKED_DEPTH:
+                for element in content:
+                    _check_nested_attribute_value(element, depth)
+        elif type_key == "M":
+            if not isinstance(content, dict):
+                raise _fail(UNKNOWN_ERROR if isinstance(content, list) else UNEXPECTED_FIELD)
+            if depth < MAX_CHECKED_DEPTH:
+                for element in content.values():
+                    _check_nested_attribute_value(element, depth)
+        elif type_key == "B":
+            _check_blob_element(content)
+        else:  # BOOL, NULL
+            checked = _check_scalar("boolean", content) if not isinstance(content, bool) else content
+            if checked is not content:
+                value[type_key] = checked
+    return value
+
+
+def _check_nested_attribute_value(element: Any, depth: int) -> None:
+    if element is None:
+        return
+    if isinstance(element, dict):
+        _check_attribute_value(element, depth + 2)
+    elif isinstance(element, list):
+        raise _fail(UNKNOWN_ERROR)
+    else:
+        raise _fail(UNEXPECTED_VALUE)
+
+
+def _refuse_string(content: Any) -> None:
+    if isinstance(content, dict):
+        raise _fail(OBJECT_NOT_EXPECTED)
+    if isinstance(content, list):
+        raise _fail(UNKNOWN_ERROR)
+    raise _fail(f"{_token(content)} cannot be converted to String")
+
+
+def _check_blob_element(content: Any) -> None:
+    if isinstance(content, dict):
+        raise _fail(OBJECT_NOT_EXPECTED)
+    if isinstance(content, list):
+        raise _fail(UNKNOWN_ERROR)
+    _check_scalar("blob", content)
 
 
 def _check_list(shape: Shape, value: list[Any], depth: int) -> list[Any]:

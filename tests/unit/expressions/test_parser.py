@@ -50,7 +50,10 @@ def test_precedence_not_over_and_over_or() -> None:
     tree = parse_condition("a = :a OR NOT b = :b AND c = :c")
     assert tree == Or(
         Comparison("=", Path(("a",)), ValueRef(":a")),
-        And(Not(Comparison("=", Path(("b",)), ValueRef(":b"))), Comparison("=", Path(("c",)), ValueRef(":c"))),
+        And(
+            Not(Comparison("=", Path(("b",)), ValueRef(":b"))),
+            Comparison("=", Path(("c",)), ValueRef(":c")),
+        ),
     )
 
 
@@ -69,7 +72,8 @@ def test_between_in_and_size_operands() -> None:
 def test_parenthesized_operand_and_condition() -> None:
     assert parse_condition("(a) = :v") == Comparison("=", Path(("a",)), ValueRef(":v"))
     assert parse_condition("((a = :v))") == Comparison("=", Path(("a",)), ValueRef(":v"))
-    assert parse_condition("(size(a)) > :v") == Comparison(">", FunctionCall("size", (Path(("a",)),)), ValueRef(":v"))
+    size_of_a = FunctionCall("size", (Path(("a",)),))
+    assert parse_condition("(size(a)) > :v") == Comparison(">", size_of_a, ValueRef(":v"))
 
 
 def test_update_sections_and_values() -> None:

@@ -13,7 +13,9 @@ from shardline.expressions.parameters import check_parameter_styles
 from shardline.operations.capacity import add_consumed_capacity, write_units
 from shardline.operations.context import OperationContext
 from shardline.operations.items.index_keys import check_index_keys
+from shardline.operations.items.item_collection import add_item_collection_metrics
 from shardline.operations.items.item_request import (
+    TableKey,
     check_condition,
     legacy_condition,
     locate_item,
@@ -42,11 +44,12 @@ class Request:
     return_values: str
     return_old_on_failure: bool
     return_consumed_capacity: str | None
+    return_collection_metrics: str | None
 
 
 @dataclass(frozen=True)
 class Outcome:
-    table_name: str
+    located: TableKey
     old_item: Item | None
 
 
@@ -76,6 +79,7 @@ def parse(body: Mapping[str, Any]) -> Request:
         return_values=return_values,
         return_old_on_failure=wants_old_on_failure(body),
         return_consumed_capacity=body.get("ReturnConsumedCapacity"),
+        return_collection_metrics=body.get("ReturnItemCollectionMetrics"),
     )
 
 
@@ -86,7 +90,7 @@ def write(view: WriteView, request: Request) -> Outcome:
     old_item = view.get_item(located.table_id, located.key)
     check_condition(request.condition, old_item, request.return_old_on_failure)
     view.put_item(located.table_id, located.key, request.item, request.item_size)
-    return Outcome(located.table.name, old_item)
+    return Outcome(located, old_item)
 
 
 async def run(ctx: OperationContext, body: dict[str, Any]) -> dict[str, Any]:
@@ -99,5 +103,6 @@ async def run(ctx: OperationContext, body: dict[str, Any]) -> dict[str, Any]:
     if request.return_consumed_capacity is not None:
         old_size = item_size(outcome.old_item) if outcome.old_item is not None else None
         units = write_units(request.item_size, old_size)
-        add_consumed_capacity(response, outcome.table_name, units, request.return_consumed_capacity)
+        add_consumed_capacity(response, outcome.located.table.name, units, request.return_consumed_capacity)
+    add_item_collection_metrics(response, outcome.located, request.item, request.return_collection_metrics)
     return response

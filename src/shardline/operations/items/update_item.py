@@ -15,7 +15,9 @@ from shardline.expressions.update import apply_update
 from shardline.operations.capacity import add_consumed_capacity, write_units
 from shardline.operations.context import OperationContext
 from shardline.operations.items.index_keys import check_index_keys
+from shardline.operations.items.item_collection import add_item_collection_metrics
 from shardline.operations.items.item_request import (
+    TableKey,
     check_condition,
     legacy_condition,
     locate_key,
@@ -41,11 +43,12 @@ class Request:
     return_values: str
     return_old_on_failure: bool
     return_consumed_capacity: str | None
+    return_collection_metrics: str | None
 
 
 @dataclass(frozen=True)
 class Outcome:
-    table_name: str
+    located: TableKey
     old_item: Item | None
     new_item: Item | None
     new_size: int
@@ -77,6 +80,7 @@ def parse(body: Mapping[str, Any]) -> Request:
         return_values=body.get("ReturnValues") or NONE,
         return_old_on_failure=wants_old_on_failure(body),
         return_consumed_capacity=body.get("ReturnConsumedCapacity"),
+        return_collection_metrics=body.get("ReturnItemCollectionMetrics"),
     )
 
 
@@ -107,9 +111,9 @@ def write(view: WriteView, request: Request) -> Outcome:
         raise ValidationException("Item size to update has exceeded the maximum allowed size")
     if old_item is None and only_removes(request.update):
         # AWS does not create an item when the update only removes attributes from nothing.
-        return Outcome(located.table.name, None, None, new_size)
+        return Outcome(located, None, None, new_size)
     view.put_item(located.table_id, located.key, new_item, new_size)
-    return Outcome(located.table.name, old_item, new_item, new_size)
+    return Outcome(located, old_item, new_item, new_size)
 
 
 def only_removes(update: UpdatePlan | None) -> bool:
@@ -132,8 +136,9 @@ async def run(ctx: OperationContext, body: dict[str, Any]) -> dict[str, Any]:
         old_size = item_size(outcome.old_item) if outcome.old_item is not None else None
         add_consumed_capacity(
             response,
-            outcome.table_name,
+            outcome.located.table.name,
             write_units(old_size, outcome.new_size),
             request.return_consumed_capacity,
         )
+    add_item_collection_metrics(response, outcome.located, request.key, request.return_collection_metrics)
     return response

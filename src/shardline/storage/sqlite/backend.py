@@ -78,7 +78,7 @@ class SqliteBackend:
             # readers go first so that no read transaction holds back the final checkpoint
             await asyncio.to_thread(self._readers.close)
         await asyncio.to_thread(self._writer.join)
-        self._writer.release()
+        await asyncio.to_thread(self._writer.release)
 
     async def __aenter__(self) -> SqliteBackend:
         return self

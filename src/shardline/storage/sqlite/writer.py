@@ -91,6 +91,7 @@ class GroupCommitWriter:
         self._max_group_bytes = max_group_bytes
         self._queue: queue.SimpleQueue[Job | object] = queue.SimpleQueue()
         self._accepting = True
+        self._released = False
         self._accept_lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="shardline-writer", daemon=True)
         self._thread.start()
@@ -144,7 +145,11 @@ class GroupCommitWriter:
                 deliver([Outcome(job, False, error)])
 
     def release(self) -> None:
-        """After join(): checkpoints the WAL into the database file and closes the connection."""
+        """After join(): checkpoints the WAL into the database file and closes the connection (once)."""
+        with self._accept_lock:
+            if self._released:
+                return
+            self._released = True
         with contextlib.suppress(sqlite3.Error):
             if self._checkpoint_on_close:
                 self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
