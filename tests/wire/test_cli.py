@@ -4,7 +4,9 @@ shutdown on SIGTERM and SIGINT with the data still there after a restart, --in-m
 from __future__ import annotations
 
 import http.client
+import json
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +14,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 
 from tests.wire.conftest import ServerProcess, make_client, start_server, stop_server, unique_name
 
@@ -182,3 +187,70 @@ def test_port_in_use_fails_with_non_zero_exit(tmp_path: Path) -> None:
         assert health(server.endpoint) == 200
     finally:
         stop_server(server)
+
+
+def test_sigterm_lets_an_in_flight_request_finish(tmp_path: Path) -> None:
+    server = start_server(tmp_path / "data")
+    try:
+        body = json.dumps({"Limit": 5, "ExclusiveStartTableName": "a" * 200}).encode()
+        request = AWSRequest(
+            method="POST",
+            url=server.endpoint + "/",
+            data=body,
+            headers={
+                "Content-Type": "application/x-amz-json-1.0",
+                "X-Amz-Target": "DynamoDB_20120810.ListTables",
+            },
+        )
+        SigV4Auth(Credentials("testing", "testing"), "dynamodb", "us-east-1").add_auth(request)
+        head = "POST / HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n{}\r\n".format(
+            urlsplit(server.endpoint).netloc,
+            len(body),
+            "".join(f"{name}: {value}\r\n" for name, value in request.headers.items()),
+        ).encode()
+        parts = urlsplit(server.endpoint)
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 0), timeout=30) as connection:
+            connection.sendall(head + body[:10])
+            assert _nothing_arrives(connection)  # the request is in flight, waiting for its body
+            server.process.send_signal(signal.SIGTERM)
+            assert _nothing_arrives(connection)  # shutting down, but the connection stays open
+            connection.sendall(body[10:])
+            reply = _read_response(connection)
+        assert reply.startswith(b"HTTP/1.1 200")
+        assert b'"TableNames"' in reply
+        assert server.process.wait(timeout=30) == 0
+    finally:
+        stop_server(server)
+
+
+def _nothing_arrives(connection: Any, seconds: float = 0.5) -> bool:
+    connection.settimeout(seconds)
+    try:
+        connection.recv(1)  # data or end-of-stream: either way something arrived
+        return False
+    except TimeoutError:
+        return True
+    finally:
+        connection.settimeout(30)
+
+
+def _read_response(connection: Any) -> bytes:
+    reply = b""
+    while True:
+        chunk = connection.recv(65536)
+        if not chunk:
+            return reply
+        reply += chunk
+        head, _, body = reply.partition(b"\r\n\r\n")
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:") and len(body) >= int(line.split(b":")[1]):
+                return reply
+
+
+def test_unusable_data_dir_fails_with_a_message_not_a_traceback(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    result = run_cli("serve", "--port", "0", "--data-dir", str(blocker / "data"))
+    assert result.returncode == 1
+    assert result.stderr.startswith("shardline: ")
+    assert "Traceback" not in result.stderr

@@ -56,7 +56,7 @@ def serve(
     )
     try:
         code = run(settings)
-    except StorageError as error:
+    except (StorageError, OSError) as error:  # the data dir cannot be created or the store opened
         click.echo(f"shardline: {error}", err=True)
         sys.exit(1)
     sys.exit(code)

@@ -61,7 +61,7 @@ def build_registry(*, skip_missing: bool = False) -> dict[tuple[str, str], Handl
                 if skip_missing and missing.name == path:
                     continue
                 raise
-            if module.NAME != name:
+            if name != module.NAME:
                 raise RuntimeError(f"{path} declares NAME={module.NAME!r}, expected {name!r}")
             registry[(prefix, name)] = module.run
     return registry

@@ -4,10 +4,34 @@ satisfy constraint: …"). AttributeValue contents are left to values.attribute_
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from shardline.errors import MAX_REPORTED_VIOLATIONS, ValidationException
-from shardline.protocol.service_model import Shape
+from shardline.protocol.service_model import Member, Shape
+
+
+@dataclass(frozen=True)
+class _Path:
+    """Where a value sits. AWS names top-level members in camelCase ('keySchema.1.member.keyType'), but
+    a violation inside a map's value is reported with the wire names and without the value:
+    "Value at 'RequestItems.<table>.member.Keys' failed to satisfy constraint: …" (recorded for
+    BatchGetItem)."""
+
+    camel: str = ""
+    wire: str = ""
+    in_map: bool = False
+
+    def member(self, member: Member) -> _Path:
+        if not self.camel:
+            return _Path(member.path_name, member.name, self.in_map)
+        return _Path(f"{self.camel}.{member.path_name}", f"{self.wire}.{member.name}", self.in_map)
+
+    def element(self, index: int) -> _Path:
+        return _Path(f"{self.camel}.{index}.member", f"{self.wire}.{index}.member", self.in_map)
+
+    def entry(self, key: str) -> _Path:
+        return _Path(f"{self.camel}.{key}.member", f"{self.wire}.{key}.member", True)
 
 
 class _Violations:
@@ -18,37 +42,42 @@ class _Violations:
     def full(self) -> bool:
         return len(self.found) >= MAX_REPORTED_VIOLATIONS
 
-    def add(self, shape: Shape | None, value: Any, path: str, constraint: str) -> None:
+    def add(self, shape: Shape | None, value: Any, where: _Path, constraint: str) -> None:
         if self.full:
             return
+        if where.in_map:
+            self.found.append(f"Value at '{where.wire}' failed to satisfy constraint: {constraint}")
+            return
         shown = "null" if value is None else f"'{render_value(shape, value)}'"
-        self.found.append(f"Value {shown} at '{path}' failed to satisfy constraint: {constraint}")
+        self.found.append(f"Value {shown} at '{where.camel}' failed to satisfy constraint: {constraint}")
+
+
+_TOP = _Path()
 
 
 def check_constraints(shape: Shape, body: dict[str, Any]) -> None:
     """Raises the aggregated ValidationException when any constraint of the input shape fails.
     AWS stops collecting at ten violations (dynalite mirrors it), so the count never exceeds ten."""
     violations = _Violations()
-    _structure(shape, body, "", violations)
+    _structure(shape, body, _TOP, violations)
     if violations.found:
         raise ValidationException.from_violations(violations.found)
 
 
-def _structure(shape: Shape, value: dict[str, Any], parent: str, violations: _Violations) -> None:
+def _structure(shape: Shape, value: dict[str, Any], where: _Path, violations: _Violations) -> None:
     required = shape.required
     for name, member in shape.members.items():
         if violations.full:
             return
-        path = f"{parent}{member.path_name}"
         member_value = value.get(name)
         if member_value is None:
             if name in required:
-                violations.add(None, None, path, "Member must not be null")
+                violations.add(None, None, where.member(member), "Member must not be null")
             continue
-        _value(member.shape, member_value, path, violations)
+        _value(member.shape, member_value, where.member(member), violations)
 
 
-def _value(shape: Shape, value: Any, path: str, violations: _Violations) -> None:
+def _value(shape: Shape, value: Any, where: _Path, violations: _Violations) -> None:
     if shape.is_attribute_value:
         return
     rules = shape
@@ -57,53 +86,44 @@ def _value(shape: Shape, value: Any, path: str, violations: _Violations) -> None
         rules = shape.name_rules
     if rules.has_constraints():
         for constraint in _failed_constraints(rules, value):
-            violations.add(shape, value, path, constraint)
+            violations.add(shape, value, where, constraint)
     kind = shape.kind
     if kind == "structure":
-        _structure(shape, value, f"{path}.", violations)
+        _structure(shape, value, where, violations)
     elif kind == "list":
-        assert shape.item is not None
-        for index, element in enumerate(value):
-            element_path = f"{path}.{index + 1}.member"
-            if element is None:
-                violations.add(None, None, element_path, "Member must not be null")
-            else:
-                _value(shape.item, element, element_path, violations)
+        _elements(shape, value, where, violations)
     elif kind == "map":
-        _map(shape, value, path, violations)
+        _map(shape, value, where, violations)
 
 
-def _map(shape: Shape, value: dict[str, Any], path: str, violations: _Violations) -> None:
+def _elements(shape: Shape, value: list[Any], where: _Path, violations: _Violations) -> None:
+    assert shape.item is not None
+    for index, element in enumerate(value, start=1):
+        if element is None:
+            violations.add(None, None, where.element(index), "Member must not be null")
+        else:
+            _value(shape.item, element, where.element(index), violations)
+
+
+def _map(shape: Shape, value: dict[str, Any], where: _Path, violations: _Violations) -> None:
     key_shape, item_shape = shape.key, shape.item
     assert key_shape is not None and item_shape is not None
     if key_shape.has_constraints() and any(_failed_constraints(key_shape, key) for key in value):
-        violations.add(shape, value, path, f"Map keys must satisfy constraint: [{_listing(key_shape)}]")
+        violations.add(shape, value, where, f"Map keys must satisfy constraint: [{_listing(key_shape)}]")
     if item_shape.kind not in ("structure", "map") and item_shape.has_constraints() and any(
         element is not None and _failed_constraints(item_shape, element) for element in value.values()
     ):
-        violations.add(shape, value, path, f"Map value must satisfy constraint: [{_listing(item_shape)}]")
+        violations.add(shape, value, where, f"Map value must satisfy constraint: [{_listing(item_shape)}]")
     if item_shape.is_attribute_value:
         return  # contents are values.attribute_value's to check
     for key, element in value.items():
-        element_path = f"{path}.{key}.member"
         if element is None:
-            violations.add(None, None, element_path, "Member must not be null")
+            violations.add(None, None, where.entry(key), "Member must not be null")
+        elif item_shape.kind == "list" and item_shape.has_constraints():
+            # the list's own length was reported at the map level just above
+            _elements(item_shape, element, where.entry(key), violations)
         elif item_shape.kind in ("structure", "map", "list"):
-            if item_shape.kind == "list" and item_shape.has_constraints():
-                _contents(item_shape, element, element_path, violations)
-            else:
-                _value(item_shape, element, element_path, violations)
-
-
-def _contents(shape: Shape, value: list[Any], path: str, violations: _Violations) -> None:
-    """A list's elements, when the list's own constraints were already reported at the map level."""
-    assert shape.item is not None
-    for index, element in enumerate(value):
-        element_path = f"{path}.{index + 1}.member"
-        if element is None:
-            violations.add(None, None, element_path, "Member must not be null")
-        else:
-            _value(shape.item, element, element_path, violations)
+            _value(item_shape, element, where.entry(key), violations)
 
 
 def _length(value: Any) -> int:

@@ -110,6 +110,27 @@ def test_batch_write_over_25_in_one_table_is_a_map_value_violation(shapes: Reque
     )
 
 
+def test_batch_get_over_100_keys_in_one_table_names_the_wire_path(shapes: RequestShapes) -> None:
+    keys = [{"username": {"S": f"user{i}"}} for i in range(101)]
+    with pytest.raises(ValidationException) as raised:
+        shapes.check(DYNAMODB, "BatchGetItem", {"RequestItems": {"users": {"Keys": keys}}})
+    assert raised.value.message == (
+        "1 validation error detected: Value at 'RequestItems.users.member.Keys' failed to satisfy constraint: "
+        "Member must have length less than or equal to 100"
+    )
+
+
+@pytest.mark.parametrize(
+    "body", [{"RequestItems": {}}, {"ReturnConsumedCapacity": "hi", "ReturnItemCollectionMetrics": "hi"}]
+)
+def test_batch_get_without_request_items_has_awss_own_sentence(
+    shapes: RequestShapes, body: dict[str, Any]
+) -> None:
+    with pytest.raises(ValidationException) as raised:
+        shapes.check(DYNAMODB, "BatchGetItem", body)
+    assert raised.value.message == "The requestItems parameter is required for BatchGetItem"
+
+
 def test_at_most_ten_violations_are_counted(shapes: RequestShapes) -> None:
     elements = [{"AttributeName": f"a{i}", "KeyType": "X"} for i in range(12)]
     with pytest.raises(ValidationException) as raised:

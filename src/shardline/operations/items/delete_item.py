@@ -17,7 +17,6 @@ from shardline.operations.items.item_request import (
     check_condition,
     legacy_condition,
     locate_key,
-    validate_attribute_map,
     validate_expression_values,
     wants_old_on_failure,
 )
@@ -27,6 +26,7 @@ from shardline.operations.items.return_values import (
     returned_attributes,
 )
 from shardline.storage.backend import WriteView
+from shardline.values.attribute_value import validate_item
 from shardline.values.item_size import item_size
 from shardline.values.types import Item
 
@@ -53,7 +53,7 @@ class Outcome:
 def parse(body: Mapping[str, Any]) -> Request:
     """AWS's order: parameter styles, the Key's values, ReturnValues, Expected, the expressions."""
     check_parameter_styles(body, NAME)
-    key = validate_attribute_map(body["Key"])
+    key = validate_item(body["Key"])
     return_values = check_put_or_delete_mode(body.get("ReturnValues"))
     condition = legacy_condition(body)
     values = validate_expression_values(body.get("ExpressionAttributeValues"))

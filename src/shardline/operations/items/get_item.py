@@ -13,8 +13,9 @@ from shardline.expressions.parameters import check_parameter_styles
 from shardline.expressions.projection import project
 from shardline.operations.capacity import add_consumed_capacity, read_units
 from shardline.operations.context import OperationContext
-from shardline.operations.items.item_request import locate_key, validate_attribute_map
+from shardline.operations.items.item_request import locate_key
 from shardline.storage.backend import ReadView
+from shardline.values.attribute_value import validate_item
 from shardline.values.item_size import item_size
 from shardline.values.types import Item
 
@@ -39,7 +40,7 @@ class Found:
 def parse(body: Mapping[str, Any]) -> Request:
     """AWS's order: parameter styles, the Key's values, AttributesToGet, then the expressions."""
     check_parameter_styles(body, NAME)
-    key = validate_attribute_map(body["Key"])
+    key = validate_item(body["Key"])
     attributes_to_get = body.get("AttributesToGet")
     projection = (
         projection_from_attributes_to_get(attributes_to_get) if attributes_to_get is not None else None

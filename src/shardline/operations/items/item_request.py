@@ -13,7 +13,7 @@ from shardline.expressions.legacy import condition_from_expected
 from shardline.operations.tables.definition import key_schema_of
 from shardline.operations.tables.lookup import require_table
 from shardline.storage.backend import ItemKey, ReadView, StoredTable
-from shardline.values.attribute_value import validate_attribute_value, validate_item
+from shardline.values.attribute_value import validate_attribute_value
 from shardline.values.key_schema import (
     KeySchema,
     encode_item_key,
@@ -37,11 +37,6 @@ class TableKey:
     @property
     def table_id(self) -> str:
         return self.table.table_id
-
-
-def validate_attribute_map(raw: Any) -> Item:
-    """An Item or Key map from the request, every value checked and normalised (AWS's messages)."""
-    return validate_item(raw)
 
 
 def validate_expression_values(raw: Mapping[str, Any] | None) -> dict[str, AttributeValue] | None:

@@ -19,7 +19,6 @@ from shardline.operations.items.item_request import (
     check_condition,
     legacy_condition,
     locate_item,
-    validate_attribute_map,
     validate_expression_values,
     wants_old_on_failure,
 )
@@ -29,6 +28,7 @@ from shardline.operations.items.return_values import (
     returned_attributes,
 )
 from shardline.storage.backend import WriteView
+from shardline.values.attribute_value import validate_item
 from shardline.values.item_size import MAX_ITEM_BYTES, item_size
 from shardline.values.types import Item
 
@@ -57,7 +57,7 @@ def parse(body: Mapping[str, Any]) -> Request:
     """The checks AWS runs before it looks at the table, in AWS's order: parameter styles, the item's
     values, ReturnValues, the item size, the legacy Expected, then the expressions."""
     check_parameter_styles(body, NAME)
-    item = validate_attribute_map(body["Item"])
+    item = validate_item(body["Item"])
     return_values = check_put_or_delete_mode(body.get("ReturnValues"))
     size = item_size(item)
     if size > MAX_ITEM_BYTES:

@@ -21,12 +21,12 @@ from shardline.operations.items.item_request import (
     check_condition,
     legacy_condition,
     locate_key,
-    validate_attribute_map,
     validate_expression_values,
     wants_old_on_failure,
 )
 from shardline.operations.items.return_values import NONE, add_attributes, returned_attributes
 from shardline.storage.backend import WriteView
+from shardline.values.attribute_value import validate_item
 from shardline.values.item_size import MAX_ITEM_BYTES, item_size
 from shardline.values.key_schema import KeySchema
 from shardline.values.types import Item
@@ -57,7 +57,7 @@ class Outcome:
 def parse(body: Mapping[str, Any]) -> Request:
     """AWS's order: parameter styles, the Key's values, AttributeUpdates, Expected, the expressions."""
     check_parameter_styles(body, NAME)
-    key = validate_attribute_map(body["Key"])
+    key = validate_item(body["Key"])
     attribute_updates = body.get("AttributeUpdates")
     update = update_from_attribute_updates(attribute_updates) if attribute_updates is not None else None
     condition = legacy_condition(body)
