@@ -3,7 +3,6 @@ authentication → empty body → shapes → operation. Every outcome, failures 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -37,20 +36,13 @@ class HttpRequest:
     request_id: str
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(name)
-
-
 def parse_json(body: bytes) -> Any:
-    """AWS's parser takes any JSON; orjson refuses integers beyond 64 bits, which AWS reads as big
-    numbers, so those (and only those, rarely) go through the standard library."""
+    """The request document; anything orjson refuses (bad syntax, invalid UTF-8, lone surrogates, numbers
+    beyond a double) is AWS's message-less SerializationException. orjson reads integers beyond 64 bits
+    as floats, as AWS's parser reads them as big numbers, so those are accepted."""
     try:
         return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        pass
-    try:
-        return json.loads(body, parse_constant=_refuse_constant)
-    except (ValueError, RecursionError) as broken:
+    except orjson.JSONDecodeError as broken:
         raise SerializationException() from broken
 
 

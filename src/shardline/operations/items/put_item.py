@@ -12,6 +12,7 @@ from shardline.expressions.compile import compile_expressions
 from shardline.expressions.parameters import check_parameter_styles
 from shardline.operations.capacity import add_consumed_capacity, write_units
 from shardline.operations.context import OperationContext
+from shardline.operations.item_changes import ItemChange, apply_item_change
 from shardline.operations.items.index_keys import check_index_keys
 from shardline.operations.items.item_collection import add_item_collection_metrics
 from shardline.operations.items.item_request import (
@@ -83,19 +84,22 @@ def parse(body: Mapping[str, Any]) -> Request:
     )
 
 
-def write(view: WriteView, request: Request) -> Outcome:
+def write(view: WriteView, request: Request, now: float) -> Outcome:
     """The read-check-write, run atomically on the writer thread."""
     located = locate_item(view, request.table_name, request.item)
     check_index_keys(located.table, request.item)
     old_item = view.get_item(located.table_id, located.key)
     check_condition(request.condition, old_item, request.return_old_on_failure)
-    view.put_item(located.table_id, located.key, request.item, request.item_size)
+    apply_item_change(
+        view, ItemChange(located.table, located.key, old_item, request.item, now, request.item_size)
+    )
     return Outcome(located, old_item)
 
 
 async def run(ctx: OperationContext, body: dict[str, Any]) -> dict[str, Any]:
     request = parse(body)
-    outcome = await ctx.storage.write(lambda view: write(view, request))
+    now = ctx.clock.now()
+    outcome = await ctx.storage.write(lambda view: write(view, request, now))
     response: dict[str, Any] = {}
     add_attributes(
         response, returned_attributes(request.return_values, old=outcome.old_item, new=request.item)

@@ -14,6 +14,7 @@ from shardline.expressions.parameters import check_parameter_styles
 from shardline.expressions.update import apply_update
 from shardline.operations.capacity import add_consumed_capacity, write_units
 from shardline.operations.context import OperationContext
+from shardline.operations.item_changes import ItemChange, apply_item_change
 from shardline.operations.items.index_keys import check_index_keys
 from shardline.operations.items.item_collection import add_item_collection_metrics
 from shardline.operations.items.item_request import (
@@ -95,7 +96,7 @@ def check_key_untouched(update: UpdatePlan, schema: KeySchema) -> None:
             )
 
 
-def write(view: WriteView, request: Request) -> Outcome:
+def write(view: WriteView, request: Request, now: float) -> Outcome:
     """The read-check-update-write, run atomically on the writer thread."""
     located = locate_key(view, request.table_name, request.key)
     if request.update is not None:
@@ -112,7 +113,7 @@ def write(view: WriteView, request: Request) -> Outcome:
     if old_item is None and only_removes(request.update):
         # AWS does not create an item when the update only removes attributes from nothing.
         return Outcome(located, None, None, new_size)
-    view.put_item(located.table_id, located.key, new_item, new_size)
+    apply_item_change(view, ItemChange(located.table, located.key, old_item, new_item, now, new_size))
     return Outcome(located, old_item, new_item, new_size)
 
 
@@ -125,7 +126,8 @@ def only_removes(update: UpdatePlan | None) -> bool:
 
 async def run(ctx: OperationContext, body: dict[str, Any]) -> dict[str, Any]:
     request = parse(body)
-    outcome = await ctx.storage.write(lambda view: write(view, request))
+    now = ctx.clock.now()
+    outcome = await ctx.storage.write(lambda view: write(view, request, now))
     response: dict[str, Any] = {}
     paths = request.update.paths if request.update is not None else ()
     attributes = returned_attributes(

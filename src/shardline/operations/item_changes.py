@@ -1,0 +1,37 @@
+"""The one path by which an item changes: the base item, its secondary-index entries and its stream record
+are written together, inside the caller's storage transaction, or not at all.
+
+Every write operation (PutItem, UpdateItem, DeleteItem, BatchWriteItem, TransactWriteItems, later TTL) calls
+apply_item_change from inside its `storage.write` work and never calls the WriteView item methods itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shardline.storage.backend import ItemKey, StoredTable, WriteView
+from shardline.values.item_size import item_size
+from shardline.values.types import Item
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    """One item's change: `old` is the item before (None if absent), `new` after (None if deleted).
+    `now` is the change's time (epoch seconds) from the operation's clock."""
+
+    table: StoredTable
+    key: ItemKey
+    old: Item | None
+    new: Item | None
+    now: float
+    new_size: int | None = None
+
+
+def apply_item_change(view: WriteView, change: ItemChange) -> None:
+    if change.new is None:
+        if change.old is None:
+            return
+        view.delete_item(change.table.table_id, change.key)
+    else:
+        size = change.new_size if change.new_size is not None else item_size(change.new)
+        view.put_item(change.table.table_id, change.key, change.new, size)
