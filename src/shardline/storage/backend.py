@@ -50,6 +50,24 @@ class KeyRange:
     upper_inclusive: bool = True
 
 
+@dataclass(frozen=True, order=True)
+class IndexKey:
+    """An entry's position in a secondary index: the encoded index key, then the base item's key, which
+    makes entries with equal index keys unique and ordered (as DynamoDB orders them)."""
+
+    partition: bytes
+    sort: bytes
+    base: ItemKey
+
+
+@dataclass(frozen=True)
+class HashSegment:
+    """A parallel-scan segment: partition hashes in [lower, upper] (both inclusive, signed 64-bit)."""
+
+    lower: int
+    upper: int
+
+
 class ReadView(Protocol):
     def get_table(self, name: str) -> StoredTable | None: ...
 
@@ -68,9 +86,26 @@ class ReadView(Protocol):
         ...
 
     def scan_items(
-        self, table_id: str, exclusive_start: ItemKey | None, limit: int
+        self, table_id: str, exclusive_start: ItemKey | None, limit: int, segment: HashSegment | None = None
     ) -> Iterator[tuple[ItemKey, Item]]:
-        """Items of a table in storage order, after exclusive_start."""
+        """Items of a table in storage order (partition hash, then key), after exclusive_start; only
+        partitions whose hash lies in `segment` when given."""
+        ...
+
+    def query_index(
+        self, table_id: str, index_name: str, partition: bytes, key_range: KeyRange, forward: bool,
+        exclusive_start: IndexKey | None, limit: int,
+    ) -> Iterator[tuple[IndexKey, Item]]:
+        """Entries (projected items) of one index partition in index sort-key order, then base-key order."""
+        ...
+
+    def scan_index(
+        self, table_id: str, index_name: str, exclusive_start: IndexKey | None, limit: int,
+        segment: HashSegment | None = None,
+    ) -> Iterator[tuple[IndexKey, Item]]: ...
+
+    def index_statistics(self, table_id: str, index_name: str) -> tuple[int, int]:
+        """(item_count, size_bytes) of an index."""
         ...
 
 
@@ -88,6 +123,16 @@ class WriteView(ReadView, Protocol):
         ...
 
     def delete_item(self, table_id: str, key: ItemKey) -> None: ...
+
+    def put_index_entry(self, table_id: str, index_name: str, key: IndexKey, item: Item, size_bytes: int) -> None:
+        """Creates or replaces one index entry (the projected item)."""
+        ...
+
+    def delete_index_entry(self, table_id: str, index_name: str, key: IndexKey) -> None: ...
+
+    def delete_index(self, table_id: str, index_name: str) -> None:
+        """Removes every entry of one index."""
+        ...
 
 
 class StorageBackend(Protocol):
