@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shardline.operations.indexes.maintenance import maintain_indexes
 from shardline.storage.backend import ItemKey, StoredTable, WriteView
+from shardline.streams.capture import capture_change
 from shardline.values.item_size import item_size
 from shardline.values.types import Item
 
@@ -35,3 +37,5 @@ def apply_item_change(view: WriteView, change: ItemChange) -> None:
     else:
         size = change.new_size if change.new_size is not None else item_size(change.new)
         view.put_item(change.table.table_id, change.key, change.new, size)
+    maintain_indexes(view, change)
+    capture_change(view, change)

@@ -36,8 +36,19 @@ _MODULES: dict[str, dict[str, str]] = {
         "GetItem": "shardline.operations.items.get_item",
         "DeleteItem": "shardline.operations.items.delete_item",
         "UpdateItem": "shardline.operations.items.update_item",
+        "Query": "shardline.operations.reads.query",
+        "Scan": "shardline.operations.reads.scan",
+        "BatchGetItem": "shardline.operations.batches.batch_get_item",
+        "BatchWriteItem": "shardline.operations.batches.batch_write_item",
+        "TransactGetItems": "shardline.operations.transactions.transact_get_items",
+        "TransactWriteItems": "shardline.operations.transactions.transact_write_items",
     },
-    STREAMS_PREFIX: {},
+    STREAMS_PREFIX: {
+        "ListStreams": "shardline.operations.streams.list_streams",
+        "DescribeStream": "shardline.operations.streams.describe_stream",
+        "GetShardIterator": "shardline.operations.streams.get_shard_iterator",
+        "GetRecords": "shardline.operations.streams.get_records",
+    },
 }
 
 

@@ -17,6 +17,8 @@ import orjson
 from shardline.errors import StorageError
 from shardline.storage.backend import ItemKey, KeyRange, StoredTable
 from shardline.storage.sqlite.catalog import PendingCatalog
+from shardline.storage.sqlite.index_views import IndexReadMixin, IndexWriteMixin
+from shardline.storage.sqlite.stream_views import StreamReadMixin, StreamWriteMixin
 from shardline.values.key_codec import partition_hash
 from shardline.values.types import Item
 
@@ -52,7 +54,7 @@ def decode_item(blob: bytes) -> Item:
     return cast(Item, orjson.loads(blob))
 
 
-class SqliteReadView:
+class SqliteReadView(IndexReadMixin, StreamReadMixin):
     def __init__(self, connection: sqlite3.Connection, catalog: CatalogLookup) -> None:
         self._connection = connection
         self._catalog = catalog
@@ -163,7 +165,7 @@ class SqliteReadView:
             cursor = (last[0], last[1], last[2])
 
 
-class SqliteWriteView(SqliteReadView):
+class SqliteWriteView(IndexWriteMixin, StreamWriteMixin, SqliteReadView):
     """Writes go to SQL at once (inside the work's savepoint); table rows and counters go to the work's
     layer of the pending catalog, and counters reach SQL once per group (see writer.flush_counters)."""
 
