@@ -31,8 +31,13 @@ lint: install
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/mypy
 
+# Benchmarks (issue #8): peers install into .bench/ (git-ignored); both write docs/benchmarks.md and the chart.
 bench: install
-	$(BIN)/python bench/wire_items.py
+	$(BIN)/python -m bench.harness --command "make bench"
+
+.PHONY: bench-quick
+bench-quick: install
+	$(BIN)/python -m bench.harness --quick --command "make bench-quick"
 
 docs: install
 	$(BIN)/python scripts/compatibility.py > docs/compatibility.md

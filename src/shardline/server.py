@@ -21,6 +21,7 @@ from shardline.protocol.asgi import build_app
 from shardline.settings import Settings
 from shardline.storage.backend import StorageBackend
 from shardline.storage.sqlite.backend import SqliteBackend
+from shardline.streams.retention import run_upkeep
 
 DATABASE_FILE = "shardline.db"
 # In-flight requests get this long to finish after SIGTERM/SIGINT before they are cancelled.
@@ -126,7 +127,13 @@ async def serve(
 
         app = build_app(registry, context_for, region=settings.region)
         server = _Server(build_uvicorn_config(app, settings), settings.host, on_ready)
-        await server.serve()
+        upkeep = asyncio.create_task(run_upkeep(store, time_source, settings), name="shardline-stream-upkeep")
+        try:
+            await server.serve()
+        finally:
+            upkeep.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await upkeep
     finally:
         await store.close()
 

@@ -19,3 +19,12 @@ class Settings:
     # synchronous=FULL by default: an acknowledged write survives power loss. --relaxed-durability
     # trades that for speed (synchronous=NORMAL: survives a process crash, not a power cut).
     relaxed_durability: bool = False
+    # Streams (issue #4). AWS's observed values by default; the flags shorten them for testing consumers.
+    shard_rollover_seconds: float = 14_400.0
+    stream_retention_seconds: float = 86_400.0
+    iterator_ttl_seconds: float = 900.0
+    stream_throttling: bool = False
+    stream_partitions: int = 4
+    # A partition splits once its open shard has taken this many bytes of records (AWS splits partitions
+    # that grow past ~10 GB or take heavy write load).
+    partition_split_bytes: int = 10 * 1024**3

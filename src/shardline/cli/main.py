@@ -9,6 +9,8 @@ from pathlib import Path
 import click
 
 from shardline import __version__
+from shardline.cli.shards import shards
+from shardline.cli.tail import tail
 from shardline.errors import StorageError
 from shardline.settings import Settings
 
@@ -39,8 +41,35 @@ def main() -> None:
     help="Faster writes for throwaway runs: SQLite synchronous=NORMAL, so an acknowledged write survives "
     "a crash of shardline but may be lost on power failure or OS crash.",
 )
+@click.option(
+    "--shard-rollover-seconds", default=14_400.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+    help="Every open stream shard closes and continues in a child shard after this long (AWS: about 4 hours).",
+)
+@click.option(
+    "--stream-retention-seconds", default=86_400.0, show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Stream records older than this are trimmed; disabled streams disappear this long after disable.",
+)
+@click.option(
+    "--iterator-ttl-seconds", default=900.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+    help="Shard iterators expire this long after they are issued (ExpiredIteratorException).",
+)
+@click.option(
+    "--stream-throttling", is_flag=True,
+    help="Throttle GetRecords beyond about two readers per shard with LimitExceededException, as AWS may.",
+)
+@click.option(
+    "--stream-partitions", default=4, show_default=True, type=click.IntRange(1, 1024),
+    help="Partitions (and so open shards) of a new stream; a new on-demand AWS table shows 4.",
+)
+@click.option(
+    "--partition-split-bytes", default=10 * 1024**3, show_default=True, type=click.IntRange(min=1),
+    help="A partition splits in two once its open shard has taken this many bytes of stream records.",
+)
 def serve(
-    host: str, port: int, data_dir: Path, in_memory: bool, region: str, relaxed_durability: bool
+    host: str, port: int, data_dir: Path, in_memory: bool, region: str, relaxed_durability: bool,
+    shard_rollover_seconds: float, stream_retention_seconds: float, iterator_ttl_seconds: float,
+    stream_throttling: bool, stream_partitions: int, partition_split_bytes: int,
 ) -> None:
     """Run the DynamoDB-compatible server until SIGTERM or Ctrl-C.
 
@@ -53,6 +82,12 @@ def serve(
     settings = Settings(
         host=host, port=port, data_dir=data_dir, in_memory=in_memory, region=region,
         relaxed_durability=relaxed_durability,
+        shard_rollover_seconds=shard_rollover_seconds,
+        stream_retention_seconds=stream_retention_seconds,
+        iterator_ttl_seconds=iterator_ttl_seconds,
+        stream_throttling=stream_throttling,
+        stream_partitions=stream_partitions,
+        partition_split_bytes=partition_split_bytes,
     )
     try:
         code = run(settings)
@@ -60,3 +95,7 @@ def serve(
         click.echo(f"shardline: {error}", err=True)
         sys.exit(1)
     sys.exit(code)
+
+
+main.add_command(shards)
+main.add_command(tail)

@@ -9,6 +9,7 @@ from typing import Any
 
 from shardline.errors import SerializationException
 from shardline.operations.registry import Handler
+from shardline.protocol.admin import ADMIN_PREFIX, AdminEndpoint
 from shardline.protocol.dispatch import Dispatcher
 from shardline.protocol.error_envelope import render_error
 from shardline.protocol.framing import (
@@ -35,8 +36,9 @@ log = logging.getLogger("shardline.protocol")
 class ShardlineApp:
     """An ASGI 3 callable; build it with build_app()."""
 
-    def __init__(self, pipeline: Pipeline, region: str) -> None:
+    def __init__(self, pipeline: Pipeline, region: str, admin: AdminEndpoint | None = None) -> None:
         self._pipeline = pipeline
+        self._admin = admin
         self._health = f"healthy: dynamodb.{region}.amazonaws.com ".encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -68,6 +70,9 @@ class ShardlineApp:
     ) -> HttpResponse:
         method = scope["method"]
         raw = await _read_body(receive, headers)
+        path = str(scope.get("path", "/"))
+        if self._admin is not None and path.startswith(ADMIN_PREFIX):
+            return await self._admin.handle(method, path, raw, request_id)
         if method == "GET":
             return HttpResponse(200, self._health)
         try:
@@ -137,4 +142,4 @@ def build_app(
 ) -> ShardlineApp:
     """The ASGI app over an operation registry; loads botocore's models once, here."""
     pipeline = Pipeline(Dispatcher(registry), shapes or RequestShapes.load(), context_factory)
-    return ShardlineApp(pipeline, region)
+    return ShardlineApp(pipeline, region, AdminEndpoint(context_factory))

@@ -68,6 +68,80 @@ class HashSegment:
     upper: int
 
 
+# --- streams: stream, shard and record rows (see streams/ for their meaning) -----------------------------
+
+
+@dataclass(frozen=True)
+class StoredStream:
+    """One enable..disable cycle of a table's stream. `stream_id` is storage's handle; the ARN is built by
+    the streams layer from table_name and label. `key_elements` is the table's key schema as
+    ((name, "HASH"|"RANGE"), ...), kept so the stream stays describable after its table is gone."""
+
+    stream_id: int
+    table_name: str
+    table_id: str
+    label: str
+    view_type: str
+    key_elements: tuple[tuple[str, str], ...]
+    created_at: float
+    enabled: bool = True
+    disabled_at: float | None = None
+
+
+@dataclass(frozen=True)
+class NewShard:
+    """A shard to open: it takes records of partition hashes in [hash_lower, hash_upper] (inclusive)."""
+
+    stream_id: int
+    shard_id: str
+    parent_shard_id: str | None
+    hash_lower: int
+    hash_upper: int
+    created_at: float
+
+
+@dataclass(frozen=True)
+class StoredShard:
+    """A shard. Sequence numbers are plain integers here (streams.sequence_numbers formats them);
+    `last_sequence` is the highest one allocated (starting_sequence - 1 while empty), `trimmed_through`
+    the highest one trimmed away (starting_sequence - 1 while nothing is trimmed). An open shard has
+    ending_sequence None; closing sets it to max(last_sequence, starting_sequence)."""
+
+    shard_no: int
+    stream_id: int
+    shard_id: str
+    parent_shard_id: str | None
+    hash_lower: int
+    hash_upper: int
+    created_at: float
+    starting_sequence: int
+    last_sequence: int
+    trimmed_through: int
+    bytes_written: int = 0
+    ending_sequence: int | None = None
+    closed_at: float | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.ending_sequence is None
+
+
+@dataclass(frozen=True)
+class StoredStreamRecord:
+    """A record as storage keeps it: `body` is the streams layer's opaque encoding of the change."""
+
+    sequence: int
+    created_at: float
+    size_bytes: int
+    body: bytes
+
+
+@dataclass(frozen=True)
+class AppendedRecord:
+    shard_no: int
+    sequence: int
+
+
 class ReadView(Protocol):
     def get_table(self, name: str) -> StoredTable | None: ...
 
@@ -108,6 +182,44 @@ class ReadView(Protocol):
         """(item_count, size_bytes) of an index."""
         ...
 
+    # --- streams ---------------------------------------------------------------------------------------
+
+    def get_stream(self, table_name: str, label: str) -> StoredStream | None: ...
+
+    def list_streams(self, table_name: str | None) -> list[StoredStream]:
+        """Every stored stream (enabled or not), of one table when table_name is given."""
+        ...
+
+    def list_shards(self, stream_id: int) -> list[StoredShard]:
+        """The stream's shards in ShardId order."""
+        ...
+
+    def list_open_shards(self, table_id: str) -> list[StoredShard]:
+        """The open shards of a table's enabled stream."""
+        ...
+
+    def get_shard(self, stream_id: int, shard_id: str) -> StoredShard | None: ...
+
+    def read_stream_records(
+        self, shard_no: int, after_sequence: int, limit: int, max_bytes: int
+    ) -> list[StoredStreamRecord]:
+        """Records of a shard with sequence > after_sequence, in order: at most `limit`, and stopping once
+        their size_bytes reach max_bytes (at least one record is returned when any exists)."""
+        ...
+
+    def stream_position_at(self, shard_no: int, created_at: float) -> int:
+        """The position (a sequence number to read after) of the shard's first record created at or after
+        the time: its sequence number minus one, or the shard's last_sequence when there is none."""
+        ...
+
+    def stream_iterator_key(self) -> bytes:
+        """The store's secret for signing shard iterators: made once per store, kept across restarts."""
+        ...
+
+    def sequence_floor(self) -> int:
+        """A number above every sequence number this store has ever allocated."""
+        ...
+
 
 class WriteView(ReadView, Protocol):
     def create_table(self, table: StoredTable) -> None: ...
@@ -132,6 +244,40 @@ class WriteView(ReadView, Protocol):
 
     def delete_index(self, table_id: str, index_name: str) -> None:
         """Removes every entry of one index."""
+        ...
+
+    # --- streams ---------------------------------------------------------------------------------------
+
+    def create_stream(self, stream: StoredStream) -> StoredStream:
+        """Stores a stream (its stream_id is ignored) and returns it with the id storage gave it."""
+        ...
+
+    def disable_stream(self, stream_id: int, disabled_at: float) -> None: ...
+
+    def delete_stream(self, stream_id: int) -> None:
+        """Removes a stream with its shards and records."""
+        ...
+
+    def create_shard(self, shard: NewShard, first_sequence: int) -> StoredShard:
+        """Opens a shard whose first record will get sequence number first_sequence."""
+        ...
+
+    def close_shard(self, shard_no: int, closed_at: float) -> StoredShard: ...
+
+    def delete_shard(self, shard_no: int) -> None:
+        """Removes a shard and its records."""
+        ...
+
+    def append_stream_record(
+        self, table_id: str, partition_hash: int, created_at: float, size_bytes: int, body: bytes
+    ) -> AppendedRecord | None:
+        """Appends a record to the open shard of the table's stream that covers partition_hash, allocating
+        its sequence number in this transaction; None when the table has no open shard for it."""
+        ...
+
+    def trim_stream_records(self, shard_no: int, created_before: float) -> int:
+        """Removes the shard's records created before the time, oldest first, and moves its
+        trimmed_through past them; returns how many were removed."""
         ...
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from shardline.errors import ResourceInUseException
 from shardline.operations.context import OperationContext
+from shardline.operations.streams.lifecycle import sync_stream
 from shardline.operations.tables import specifications
 from shardline.operations.tables.arns import default_kms_key_id, kms_key_arn, stream_label
 from shardline.operations.tables.definition import (
@@ -171,6 +172,7 @@ async def run(ctx: OperationContext, body: dict[str, Any]) -> dict[str, Any]:
         if view.get_table(request.table_name) is not None:
             raise ResourceInUseException(f"Table already exists: {request.table_name}")
         view.create_table(table)
+        sync_stream(view, table, StreamSettings(), definition, definition.created_at, ctx.settings)
 
     await ctx.storage.write(create)
     statuses = {index.name: "CREATING" for index in definition.indexes if index.is_global}

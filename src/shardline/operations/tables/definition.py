@@ -66,6 +66,10 @@ class IndexDefinition:
     projection: Projection
     throughput: Throughput | None  # GSIs only; on-demand GSIs carry 0/0
     created_at: float
+    # GSIs added by UpdateTable are CREATING (backfilling=True while existing items are indexed) until the
+    # backfill finishes; a GSI being removed in the background is DELETING. Everything else is ACTIVE.
+    status: str = "ACTIVE"
+    backfilling: bool = False
 
 
 @dataclass(frozen=True)
@@ -220,6 +224,8 @@ def _index_json(index: IndexDefinition) -> dict[str, Any]:
         "non_key_attributes": list(index.projection.non_key_attributes),
         "throughput": None if index.throughput is None else _throughput_json(index.throughput),
         "created_at": index.created_at,
+        "status": index.status,
+        "backfilling": index.backfilling,
     }
 
 
@@ -232,6 +238,8 @@ def _index_from(raw: Mapping[str, Any]) -> IndexDefinition:
         projection=Projection(str(raw["projection_type"]), tuple(raw["non_key_attributes"])),
         throughput=None if throughput is None else _throughput_from(throughput),
         created_at=float(raw["created_at"]),
+        status=str(raw.get("status", "ACTIVE")),
+        backfilling=bool(raw.get("backfilling", False)),
     )
 
 
@@ -274,6 +282,7 @@ def describe(
     *,
     table_status: str = "ACTIVE",
     index_statuses: Mapping[str, str] | None = None,
+    index_stats: Mapping[str, tuple[int, int]] | None = None,
 ) -> dict[str, Any]:
     """The wire TableDescription. Tables are usable at once, so they describe as ACTIVE unless the caller
     (CreateTable, DeleteTable, UpdateTable) reports a transitional status in its own response."""
@@ -283,4 +292,5 @@ def describe(
         settings,
         table_status=table_status,
         index_statuses=index_statuses or {},
+        index_stats=index_stats,
     )

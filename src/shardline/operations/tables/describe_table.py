@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from shardline.operations.context import OperationContext
+from shardline.operations.indexes.backfill import start_index_jobs
+from shardline.operations.indexes.statistics import IndexStatistics, index_statistics_of
 from shardline.operations.tables.definition import describe
 from shardline.operations.tables.lookup import require_described_table
 from shardline.operations.tables.table_names import resolve_table_name
@@ -27,8 +29,11 @@ def parse(body: dict[str, Any], settings: Settings) -> Request:
 async def run(ctx: OperationContext, body: dict[str, Any]) -> dict[str, Any]:
     request = parse(body, ctx.settings)
 
-    def find(view: ReadView) -> StoredTable:
-        return require_described_table(view, request.table_name)
+    def find(view: ReadView) -> tuple[StoredTable, IndexStatistics]:
+        table = require_described_table(view, request.table_name)
+        return table, index_statistics_of(view, table)
 
-    table = await ctx.storage.read(find)
-    return {"Table": describe(table, ctx.settings)}
+    table, stats = await ctx.storage.read(find)
+    # Resumes index builds and deletions interrupted by a restart (a no-op when none is pending).
+    start_index_jobs(ctx.storage, table)
+    return {"Table": describe(table, ctx.settings, index_stats=stats)}

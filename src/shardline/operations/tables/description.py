@@ -26,7 +26,10 @@ def table_description(
     *,
     table_status: str,
     index_statuses: Mapping[str, str],
+    index_stats: Mapping[str, tuple[int, int]] | None = None,
 ) -> dict[str, Any]:
+    """index_stats: (ItemCount, IndexSizeBytes) per index name; indexes left out describe as 0/0."""
+    stats = index_stats or {}
     description: dict[str, Any] = {
         "AttributeDefinitions": [
             {"AttributeName": name, "AttributeType": attribute_type}
@@ -51,12 +54,15 @@ def table_description(
     local = [index for index in definition.indexes if not index.is_global]
     if local:
         description["LocalSecondaryIndexes"] = [
-            _local_index_json(index, table.name, settings) for index in local
+            _local_index_json(index, table.name, settings, stats.get(index.name, (0, 0))) for index in local
         ]
     global_ = [index for index in definition.indexes if index.is_global]
     if global_:
         description["GlobalSecondaryIndexes"] = [
-            _global_index_json(index, table.name, settings, index_statuses.get(index.name, "ACTIVE"))
+            _global_index_json(
+                index, table.name, settings, index_statuses.get(index.name, index.status),
+                stats.get(index.name, (0, 0)),
+            )
             for index in global_
         ]
     stream = definition.stream
@@ -103,19 +109,21 @@ def projection_json(projection: Projection) -> dict[str, Any]:
     return described
 
 
-def _local_index_json(index: IndexDefinition, table_name: str, settings: Settings) -> dict[str, Any]:
+def _local_index_json(
+    index: IndexDefinition, table_name: str, settings: Settings, stats: tuple[int, int]
+) -> dict[str, Any]:
     return {
         "IndexName": index.name,
         "KeySchema": key_schema_json(index.key_elements),
         "Projection": projection_json(index.projection),
-        "IndexSizeBytes": 0,
-        "ItemCount": 0,
+        "IndexSizeBytes": stats[1],
+        "ItemCount": stats[0],
         "IndexArn": index_arn(settings, table_name, index.name),
     }
 
 
 def _global_index_json(
-    index: IndexDefinition, table_name: str, settings: Settings, status: str
+    index: IndexDefinition, table_name: str, settings: Settings, status: str, stats: tuple[int, int]
 ) -> dict[str, Any]:
     described: dict[str, Any] = {
         "IndexName": index.name,
@@ -124,13 +132,13 @@ def _global_index_json(
         "IndexStatus": status,
     }
     if status == "CREATING":
-        described["Backfilling"] = False
+        described["Backfilling"] = index.backfilling
     if index.throughput is not None:
         described["ProvisionedThroughput"] = throughput_json(index.throughput)
     described.update(
         {
-            "IndexSizeBytes": 0,
-            "ItemCount": 0,
+            "IndexSizeBytes": stats[1],
+            "ItemCount": stats[0],
             "IndexArn": index_arn(settings, table_name, index.name),
         }
     )

@@ -75,7 +75,7 @@ def apply_update(
         ]
         deleted.extend(removed)
     if deleted:
-        updated = replace(updated, attribute_types=_used_attribute_types(updated))
+        updated = replace(updated, attribute_types=used_attribute_types(updated))
     if sse is not None:
         updated = _update_sse(updated, sse, settings)
     if table_class is not None:
@@ -99,7 +99,11 @@ def _update_stream(
         if current.enabled:
             raise ValidationException(f"Table already has an enabled stream: TableName: {table_name}")
         view_type = str(stream.view_type)
-        period = StreamPeriod(stream_label(now), view_type, now)
+        label = stream_label(now)
+        if current.latest is not None and label <= current.latest.label:
+            # a label names one stream of the table: a re-enable in the same millisecond takes the next one
+            label = stream_label(max(now, current.latest.enabled_at) + 0.001)
+        period = StreamPeriod(label, view_type, now)
         return replace(definition, stream=StreamSettings(True, view_type, (*current.periods, period)))
     if not current.enabled:
         raise ValidationException(f"Table has no stream to disable: TableName: {table_name}")
@@ -186,8 +190,9 @@ def _apply_gsi_update(
             raise ValidationException(
                 f"Cannot delete an index that is not a GlobalSecondaryIndex: {update.name}"
             )
-        remaining = tuple(index for index in definition.indexes if index.name != update.name)
-        return replace(definition, indexes=remaining), [existing]
+        # The index stays listed as DELETING while operations/indexes/backfill.py removes its entries;
+        # that code then drops it from the definition, with the attribute types only it used.
+        return _replace_index(definition, replace(existing, status="DELETING", backfilling=False)), []
     if update.action == "Update":
         if existing is None or not existing.is_global:
             raise ValidationException(
@@ -249,6 +254,7 @@ def _create_index(
         ),
         throughput=units,
         created_at=now,
+        status="CREATING",  # operations/indexes/backfill.py makes it ACTIVE once existing items are indexed
     )
     key_names = {element.name for element in create.key_elements}
     added = tuple(
@@ -265,7 +271,7 @@ def _replace_index(definition: TableDefinition, index: IndexDefinition) -> Table
     )
 
 
-def _used_attribute_types(definition: TableDefinition) -> tuple[tuple[str, str], ...]:
+def used_attribute_types(definition: TableDefinition) -> tuple[tuple[str, str], ...]:
     """AttributeDefinitions keep only key attributes, so a deleted index takes its own ones along."""
     used = {e.name for e in definition.key_elements}
     for index in definition.indexes:

@@ -9,6 +9,9 @@ from typing import Any
 
 from shardline.errors import ValidationException
 from shardline.operations.context import OperationContext
+from shardline.operations.indexes.backfill import settle_small_index_jobs, start_index_jobs
+from shardline.operations.indexes.statistics import IndexStatistics, index_statistics_of
+from shardline.operations.streams.lifecycle import sync_stream
 from shardline.operations.tables import specifications
 from shardline.operations.tables.definition import PAY_PER_REQUEST, definition_of, describe
 from shardline.operations.tables.index_validation import check_projection
@@ -186,10 +189,11 @@ async def run(ctx: OperationContext, body: dict[str, Any]) -> dict[str, Any]:
     check(request)
     now = ctx.clock.now()
 
-    def update(view: WriteView) -> tuple[StoredTable, str, dict[str, str]]:
+    def update(view: WriteView) -> tuple[StoredTable, str, dict[str, str], IndexStatistics, StoredTable]:
         table = require_described_table(view, request.table_name)
+        before = definition_of(table)
         outcome = apply_update(
-            definition_of(table),
+            before,
             table.name,
             now,
             attribute_types=request.attribute_types,
@@ -203,13 +207,22 @@ async def run(ctx: OperationContext, body: dict[str, Any]) -> dict[str, Any]:
             settings=ctx.settings,
         )
         view.update_table_definition(table.name, outcome.stored.to_json())
+        if request.stream is not None:  # the stream opens or closes in the same transaction
+            sync_stream(view, table, before.stream, outcome.stored, now, ctx.settings)
+        if request.gsi_updates:
+            settle_small_index_jobs(view, table.name)
+        stats = index_statistics_of(view, table)
         # The response still lists indexes being deleted, in status DELETING.
         shown = StoredTable(
             table.name, table.table_id, outcome.described.to_json(), table.item_count, table.size_bytes
         )
-        return shown, outcome.table_status, outcome.index_statuses
+        current = view.get_table(table.name)
+        return shown, outcome.table_status, outcome.index_statuses, stats, current or table
 
-    shown, status, index_statuses = await ctx.storage.write(update)
+    shown, status, index_statuses, stats, current = await ctx.storage.write(update)
+    start_index_jobs(ctx.storage, current)
     return {
-        "TableDescription": describe(shown, ctx.settings, table_status=status, index_statuses=index_statuses)
+        "TableDescription": describe(
+            shown, ctx.settings, table_status=status, index_statuses=index_statuses, index_stats=stats
+        )
     }

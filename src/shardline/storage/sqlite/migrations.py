@@ -47,6 +47,104 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        2,
+        "secondary index entries",
+        (
+            # Entries sort by the index partition's hash, the index key, then the base item's key: a Query on
+            # an index is a range read of one index partition, and a parallel Scan splits by hash.
+            """
+            CREATE TABLE index_entries (
+                table_id TEXT NOT NULL,
+                index_name TEXT NOT NULL,
+                partition_hash INTEGER NOT NULL,
+                pk BLOB NOT NULL,
+                sk BLOB NOT NULL,
+                base_pk BLOB NOT NULL,
+                base_sk BLOB NOT NULL,
+                size INTEGER NOT NULL,
+                item BLOB NOT NULL,
+                PRIMARY KEY (table_id, index_name, partition_hash, pk, sk, base_pk, base_sk)
+            ) WITHOUT ROWID
+            """,
+            # Kept beside the entries so DescribeTable reads an index's ItemCount and size without a scan.
+            """
+            CREATE TABLE index_counters (
+                table_id TEXT NOT NULL,
+                index_name TEXT NOT NULL,
+                item_count INTEGER NOT NULL,
+                size_bytes INTEGER NOT NULL,
+                PRIMARY KEY (table_id, index_name)
+            ) WITHOUT ROWID
+            """,
+        ),
+    ),
+    Migration(
+        3,
+        "streams, shards and stream records",
+        (
+            """
+            CREATE TABLE streams (
+                stream_id INTEGER PRIMARY KEY,
+                table_name TEXT NOT NULL,
+                table_id TEXT NOT NULL,
+                label TEXT NOT NULL,
+                view_type TEXT NOT NULL,
+                key_elements BLOB NOT NULL,
+                created_at REAL NOT NULL,
+                enabled INTEGER NOT NULL,
+                disabled_at REAL,
+                UNIQUE (table_name, label)
+            )
+            """,
+            """
+            CREATE TABLE stream_shards (
+                shard_no INTEGER PRIMARY KEY,
+                stream_id INTEGER NOT NULL,
+                table_id TEXT NOT NULL,
+                shard_id TEXT NOT NULL,
+                parent_shard_id TEXT,
+                hash_lower INTEGER NOT NULL,
+                hash_upper INTEGER NOT NULL,
+                created_at REAL NOT NULL,
+                starting_sequence INTEGER NOT NULL,
+                last_sequence INTEGER NOT NULL,
+                trimmed_through INTEGER NOT NULL,
+                bytes_written INTEGER NOT NULL DEFAULT 0,
+                ending_sequence INTEGER,
+                closed_at REAL,
+                UNIQUE (stream_id, shard_id)
+            )
+            """,
+            # Capture finds the open shard of a partition through this small partial index: only the open
+            # shards of enabled streams are in it.
+            """
+            CREATE INDEX open_stream_shards ON stream_shards (table_id, hash_lower)
+            WHERE ending_sequence IS NULL
+            """,
+            # Records of one shard are one key range in sequence order: appends go to its end, GetRecords
+            # reads forward from a position, trimming removes from its start.
+            """
+            CREATE TABLE stream_records (
+                shard_no INTEGER NOT NULL,
+                sequence INTEGER NOT NULL,
+                created_at REAL NOT NULL,
+                size INTEGER NOT NULL,
+                body BLOB NOT NULL,
+                PRIMARY KEY (shard_no, sequence)
+            ) WITHOUT ROWID
+            """,
+            """
+            CREATE TABLE stream_meta (
+                name TEXT PRIMARY KEY NOT NULL,
+                value BLOB NOT NULL
+            ) WITHOUT ROWID
+            """,
+            # The iterator signing key is made once, here, so iterators stay valid across restarts.
+            "INSERT INTO stream_meta (name, value) VALUES ('iterator_key', randomblob(32))",
+            "INSERT INTO stream_meta (name, value) VALUES ('sequence_high', 0)",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -1,11 +1,288 @@
-"""Stream storage for the SQLite adapter (the streams part of the ReadView and WriteView)."""
+"""Stream storage for the SQLite adapter (the streams part of the ReadView and WriteView).
+
+Streams, shards and records live in `streams`, `stream_shards` and `stream_records` (migration 3). A shard row
+carries its own sequence counter, so appending a record is one UPDATE … RETURNING plus one INSERT.
+"""
 
 from __future__ import annotations
 
+import sqlite3
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from shardline.errors import StorageError
+from shardline.storage.backend import (
+    AppendedRecord,
+    NewShard,
+    StoredShard,
+    StoredStream,
+    StoredStreamRecord,
+)
+
+_STREAM_COLUMNS = (
+    "stream_id, table_name, table_id, label, view_type, key_elements, created_at, enabled, disabled_at"
+)
+_SHARD_COLUMNS = (
+    "shard_no, stream_id, shard_id, parent_shard_id, hash_lower, hash_upper, created_at, starting_sequence,"
+    " last_sequence, trimmed_through, bytes_written, ending_sequence, closed_at"
+)
+
+
+def _stream(row: tuple[Any, ...]) -> StoredStream:
+    stream_id, table_name, table_id, label, view_type, elements, created_at, enabled, disabled_at = row
+    return StoredStream(
+        stream_id=int(stream_id),
+        table_name=str(table_name),
+        table_id=str(table_id),
+        label=str(label),
+        view_type=str(view_type),
+        key_elements=tuple((str(name), str(kind)) for name, kind in orjson.loads(elements)),
+        created_at=float(created_at),
+        enabled=bool(enabled),
+        disabled_at=None if disabled_at is None else float(disabled_at),
+    )
+
+
+def _shard(row: tuple[Any, ...]) -> StoredShard:
+    (shard_no, stream_id, shard_id, parent, lower, upper, created_at, starting, last, trimmed, written,
+     ending, closed_at) = row
+    return StoredShard(
+        shard_no=int(shard_no),
+        stream_id=int(stream_id),
+        shard_id=str(shard_id),
+        parent_shard_id=None if parent is None else str(parent),
+        hash_lower=int(lower),
+        hash_upper=int(upper),
+        created_at=float(created_at),
+        starting_sequence=int(starting),
+        last_sequence=int(last),
+        trimmed_through=int(trimmed),
+        bytes_written=int(written),
+        ending_sequence=None if ending is None else int(ending),
+        closed_at=None if closed_at is None else float(closed_at),
+    )
+
 
 class StreamReadMixin:
-    pass
+    if TYPE_CHECKING:
+
+        def _sql(self) -> sqlite3.Connection: ...
+
+    def _stream_rows(self, statement: str, parameters: tuple[object, ...]) -> list[tuple[Any, ...]]:
+        try:
+            return self._sql().execute(statement, parameters).fetchall()
+        except sqlite3.Error as error:
+            raise StorageError(f"sqlite: {error}") from error
+
+    def get_stream(self, table_name: str, label: str) -> StoredStream | None:
+        rows = self._stream_rows(
+            f"SELECT {_STREAM_COLUMNS} FROM streams WHERE table_name = ? AND label = ?", (table_name, label)
+        )
+        return _stream(rows[0]) if rows else None
+
+    def list_streams(self, table_name: str | None) -> list[StoredStream]:
+        if table_name is None:
+            rows = self._stream_rows(f"SELECT {_STREAM_COLUMNS} FROM streams ORDER BY stream_id", ())
+        else:
+            rows = self._stream_rows(
+                f"SELECT {_STREAM_COLUMNS} FROM streams WHERE table_name = ? ORDER BY stream_id", (table_name,)
+            )
+        return [_stream(row) for row in rows]
+
+    def list_shards(self, stream_id: int) -> list[StoredShard]:
+        rows = self._stream_rows(
+            f"SELECT {_SHARD_COLUMNS} FROM stream_shards WHERE stream_id = ? ORDER BY shard_id", (stream_id,)
+        )
+        return [_shard(row) for row in rows]
+
+    def list_open_shards(self, table_id: str) -> list[StoredShard]:
+        rows = self._stream_rows(
+            f"SELECT {_SHARD_COLUMNS} FROM stream_shards WHERE table_id = ? AND ending_sequence IS NULL"
+            " ORDER BY hash_lower",
+            (table_id,),
+        )
+        return [_shard(row) for row in rows]
+
+    def get_shard(self, stream_id: int, shard_id: str) -> StoredShard | None:
+        rows = self._stream_rows(
+            f"SELECT {_SHARD_COLUMNS} FROM stream_shards WHERE stream_id = ? AND shard_id = ?", (stream_id, shard_id)
+        )
+        return _shard(rows[0]) if rows else None
+
+    def read_stream_records(
+        self, shard_no: int, after_sequence: int, limit: int, max_bytes: int
+    ) -> list[StoredStreamRecord]:
+        rows = self._stream_rows(
+            "SELECT sequence, created_at, size, body FROM stream_records WHERE shard_no = ? AND sequence > ?"
+            " ORDER BY sequence LIMIT ?",
+            (shard_no, after_sequence, max(limit, 0)),
+        )
+        records: list[StoredStreamRecord] = []
+        total = 0
+        for sequence, created_at, size, body in rows:
+            if records and total + int(size) > max_bytes:
+                break
+            records.append(StoredStreamRecord(int(sequence), float(created_at), int(size), bytes(body)))
+            total += int(size)
+        return records
+
+    def stream_position_at(self, shard_no: int, created_at: float) -> int:
+        first = self._stream_rows(
+            "SELECT sequence FROM stream_records WHERE shard_no = ? AND created_at >= ? ORDER BY sequence LIMIT 1",
+            (shard_no, created_at),
+        )
+        if first:
+            return int(first[0][0]) - 1
+        last = self._stream_rows("SELECT last_sequence FROM stream_shards WHERE shard_no = ?", (shard_no,))
+        if not last:
+            raise StorageError(f"no shard {shard_no}")
+        return int(last[0][0])
+
+    def stream_iterator_key(self) -> bytes:
+        rows = self._stream_rows("SELECT value FROM stream_meta WHERE name = 'iterator_key'", ())
+        if not rows:
+            raise StorageError("the store has no iterator key")
+        return bytes(rows[0][0])
+
+    def sequence_floor(self) -> int:
+        rows = self._stream_rows(
+            "SELECT max((SELECT CAST(value AS INTEGER) FROM stream_meta WHERE name = 'sequence_high'),"
+            " coalesce((SELECT max(last_sequence) FROM stream_shards), 0))",
+            (),
+        )
+        return int(rows[0][0] or 0) + 1
 
 
 class StreamWriteMixin:
-    pass
+    if TYPE_CHECKING:
+
+        def _sql(self) -> sqlite3.Connection: ...
+
+        def _stream_rows(self, statement: str, parameters: tuple[object, ...]) -> list[tuple[Any, ...]]: ...
+
+        def get_stream(self, table_name: str, label: str) -> StoredStream | None: ...
+
+        def sequence_floor(self) -> int: ...
+
+    def create_stream(self, stream: StoredStream) -> StoredStream:
+        if self.get_stream(stream.table_name, stream.label) is not None:
+            raise StorageError(f"stream {stream.table_name}/{stream.label} already exists")
+        rows = self._stream_rows(
+            "INSERT INTO streams (table_name, table_id, label, view_type, key_elements, created_at, enabled,"
+            " disabled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING stream_id",
+            (
+                stream.table_name, stream.table_id, stream.label, stream.view_type,
+                orjson.dumps([list(pair) for pair in stream.key_elements]), stream.created_at,
+                int(stream.enabled), stream.disabled_at,
+            ),
+        )
+        return StoredStream(
+            int(rows[0][0]), stream.table_name, stream.table_id, stream.label, stream.view_type,
+            stream.key_elements, stream.created_at, stream.enabled, stream.disabled_at,
+        )
+
+    def disable_stream(self, stream_id: int, disabled_at: float) -> None:
+        self._stream_rows(
+            "UPDATE streams SET enabled = 0, disabled_at = ? WHERE stream_id = ? RETURNING stream_id",
+            (disabled_at, stream_id),
+        )
+
+    def _raise_sequence_high(self, shard_nos: str, parameters: tuple[object, ...]) -> None:
+        # Deleted shards take their counters along; the high-water mark keeps later numbers above theirs.
+        self._stream_rows(
+            "UPDATE stream_meta SET value = max(CAST(value AS INTEGER), coalesce((SELECT max(last_sequence)"
+            f" FROM stream_shards WHERE {shard_nos}), 0)) WHERE name = 'sequence_high' RETURNING name",
+            parameters,
+        )
+
+    def delete_stream(self, stream_id: int) -> None:
+        self._raise_sequence_high("stream_id = ?", (stream_id,))
+        self._stream_rows(
+            "DELETE FROM stream_records WHERE shard_no IN (SELECT shard_no FROM stream_shards WHERE stream_id = ?)"
+            " RETURNING shard_no",
+            (stream_id,),
+        )
+        self._stream_rows("DELETE FROM stream_shards WHERE stream_id = ? RETURNING shard_no", (stream_id,))
+        self._stream_rows("DELETE FROM streams WHERE stream_id = ? RETURNING stream_id", (stream_id,))
+
+    def create_shard(self, shard: NewShard, first_sequence: int) -> StoredShard:
+        rows = self._stream_rows(
+            "SELECT table_id FROM streams WHERE stream_id = ?", (shard.stream_id,)
+        )
+        if not rows:
+            raise StorageError(f"no stream with id {shard.stream_id}")
+        created = self._stream_rows(
+            "INSERT INTO stream_shards (stream_id, table_id, shard_id, parent_shard_id, hash_lower, hash_upper,"
+            " created_at, starting_sequence, last_sequence, trimmed_through) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            f" RETURNING {_SHARD_COLUMNS}",
+            (
+                shard.stream_id, rows[0][0], shard.shard_id, shard.parent_shard_id, shard.hash_lower,
+                shard.hash_upper, shard.created_at, first_sequence, first_sequence - 1, first_sequence - 1,
+            ),
+        )
+        return _shard(created[0])
+
+    def close_shard(self, shard_no: int, closed_at: float) -> StoredShard:
+        rows = self._stream_rows(
+            "UPDATE stream_shards SET ending_sequence = max(last_sequence, starting_sequence), closed_at = ?"
+            f" WHERE shard_no = ? AND ending_sequence IS NULL RETURNING {_SHARD_COLUMNS}",
+            (closed_at, shard_no),
+        )
+        if not rows:
+            raise StorageError(f"no open shard {shard_no}")
+        return _shard(rows[0])
+
+    def delete_shard(self, shard_no: int) -> None:
+        self._raise_sequence_high("shard_no = ?", (shard_no,))
+        self._stream_rows("DELETE FROM stream_records WHERE shard_no = ? RETURNING shard_no", (shard_no,))
+        self._stream_rows("DELETE FROM stream_shards WHERE shard_no = ? RETURNING shard_no", (shard_no,))
+
+    def append_stream_record(
+        self, table_id: str, partition_hash: int, created_at: float, size_bytes: int, body: bytes
+    ) -> AppendedRecord | None:
+        connection = self._sql()
+        try:  # the hot path: a plain try rather than a helper per statement
+            allocated = connection.execute(
+                "UPDATE stream_shards SET last_sequence = last_sequence + 1, bytes_written = bytes_written + ?"
+                " WHERE table_id = ? AND ending_sequence IS NULL AND hash_lower <= ? AND hash_upper >= ?"
+                " RETURNING shard_no, last_sequence",
+                (size_bytes, table_id, partition_hash, partition_hash),
+            ).fetchall()
+            if not allocated:
+                return None
+            if len(allocated) > 1:
+                raise StorageError(f"open shards of table {table_id} overlap at hash {partition_hash}")
+            shard_no, sequence = int(allocated[0][0]), int(allocated[0][1])
+            connection.execute(
+                "INSERT INTO stream_records (shard_no, sequence, created_at, size, body) VALUES (?, ?, ?, ?, ?)",
+                (shard_no, sequence, created_at, size_bytes, body),
+            )
+        except sqlite3.Error as error:
+            raise StorageError(f"sqlite: {error}") from error
+        return AppendedRecord(shard_no, sequence)
+
+    def trim_stream_records(self, shard_no: int, created_before: float) -> int:
+        # Records of a shard are appended in time order, so the trimmed ones are a prefix: find the first
+        # record that stays and cut everything before it.
+        keep = self._stream_rows(
+            "SELECT sequence FROM stream_records WHERE shard_no = ? AND created_at >= ? ORDER BY sequence LIMIT 1",
+            (shard_no, created_before),
+        )
+        if keep:
+            bound = int(keep[0][0]) - 1
+        else:
+            last = self._stream_rows("SELECT last_sequence FROM stream_shards WHERE shard_no = ?", (shard_no,))
+            if not last:
+                return 0
+            bound = int(last[0][0])
+        removed = self._stream_rows(
+            "DELETE FROM stream_records WHERE shard_no = ? AND sequence <= ? RETURNING sequence", (shard_no, bound)
+        )
+        if removed:
+            self._stream_rows(
+                "UPDATE stream_shards SET trimmed_through = max(trimmed_through, ?) WHERE shard_no = ?"
+                " RETURNING shard_no",
+                (max(int(row[0]) for row in removed), shard_no),
+            )
+        return len(removed)

@@ -15,7 +15,7 @@ from typing import Any, Protocol, cast
 import orjson
 
 from shardline.errors import StorageError
-from shardline.storage.backend import ItemKey, KeyRange, StoredTable
+from shardline.storage.backend import HashSegment, ItemKey, KeyRange, StoredTable
 from shardline.storage.sqlite.catalog import PendingCatalog
 from shardline.storage.sqlite.index_views import IndexReadMixin, IndexWriteMixin
 from shardline.storage.sqlite.stream_views import StreamReadMixin, StreamWriteMixin
@@ -25,6 +25,8 @@ from shardline.values.types import Item
 # Range reads fetch this many rows per statement and continue after the last key, so a caller that stops
 # early (a 1 MB page) costs little and no statement stays open past a chunk.
 CHUNK_ROWS = 256
+MIN_HASH = -(2**63)
+MAX_HASH = 2**63 - 1
 
 
 class CatalogLookup(Protocol):
@@ -129,17 +131,22 @@ class SqliteReadView(IndexReadMixin, StreamReadMixin):
             cursor = rows[-1][0]
 
     def scan_items(
-        self, table_id: str, exclusive_start: ItemKey | None, limit: int
+        self, table_id: str, exclusive_start: ItemKey | None, limit: int, segment: HashSegment | None = None
     ) -> Iterator[tuple[ItemKey, Item]]:
+        lower, upper = (MIN_HASH, MAX_HASH) if segment is None else (segment.lower, segment.upper)
         cursor = None
         if exclusive_start is not None:
             start = exclusive_start
             cursor = (partition_hash(start.partition), start.partition, start.sort)
-        return self._scan_chunks(table_id, cursor, limit)
+            if cursor[0] < lower:
+                cursor = None  # a start before the segment: the segment's lower bound is the later one
+        return self._scan_chunks(table_id, cursor, limit, lower, upper)
 
     def _scan_chunks(
-        self, table_id: str, cursor: tuple[int, bytes, bytes] | None, limit: int
+        self, table_id: str, cursor: tuple[int, bytes, bytes] | None, limit: int, lower: int, upper: int
     ) -> Iterator[tuple[ItemKey, Item]]:
+        # The hash bounds keep a parallel-scan segment an index range read of its own slice of the table;
+        # with a cursor, the row-value bound must lead (SQLite seeks on it, not on a plain lower bound).
         remaining = limit
         while remaining > 0:
             chunk = min(remaining, CHUNK_ROWS)
@@ -147,14 +154,16 @@ class SqliteReadView(IndexReadMixin, StreamReadMixin):
                 if cursor is None:
                     rows = self._sql().execute(
                         "SELECT partition_hash, pk, sk, item FROM items WHERE table_id = ?"
+                        " AND partition_hash >= ? AND partition_hash <= ?"
                         " ORDER BY partition_hash, pk, sk LIMIT ?",
-                        (table_id, chunk),
+                        (table_id, lower, upper, chunk),
                     ).fetchall()
                 else:
                     rows = self._sql().execute(
                         "SELECT partition_hash, pk, sk, item FROM items WHERE table_id = ?"
-                        " AND (partition_hash, pk, sk) > (?, ?, ?) ORDER BY partition_hash, pk, sk LIMIT ?",
-                        (table_id, *cursor, chunk),
+                        " AND (partition_hash, pk, sk) > (?, ?, ?) AND partition_hash <= ?"
+                        " ORDER BY partition_hash, pk, sk LIMIT ?",
+                        (table_id, *cursor, upper, chunk),
                     ).fetchall()
             for _, partition, sort, blob in rows:
                 yield ItemKey(partition, sort), decode_item(blob)

@@ -1,0 +1,247 @@
+"""Writes docs/benchmarks.md from a run's results: machine, peers, every figure as median (min–max), ratios to
+shardline, the issue's targets, the chart and the profile."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from bench.harness.results import Figure, Measurement, Metric, Missing, RunResults, metric_catalog, size_tag
+
+REFERENCE = "shardline"
+
+SECTIONS = {
+    "a": "(a) PutItem throughput and latency",
+    "b": "(b) GetItem and Query as the table grows",
+    "c": "(c) Write-to-readable latency through GetRecords",
+    "d": "(d) GetRecords drain rate over a backlog",
+    "g": "(g) Startup time and memory",
+}
+NOT_BUILT = {
+    "(e) Trigger commit-to-handler latency and throughput": "not built yet: shardline has no triggers yet",
+    "(f) Consumer library records/s with 1 and 3 workers": "not built yet: the consumer library does not exist",
+    "(h) PostgreSQL backend with 1 and 2 server processes": "not built yet: there is no PostgreSQL backend",
+}
+
+
+def number(value: float) -> str:
+    if math.isnan(value):
+        return "–"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def median_of(figure: Figure | None) -> float | None:
+    if isinstance(figure, Measurement) and figure.values:
+        value = figure.spread.median
+        return None if math.isnan(value) else value
+    return None
+
+
+def advantage(metric: Metric, ours: Figure | None, theirs: Figure | None) -> float | None:
+    """How many times better shardline is than the peer on this metric (>1 means shardline is ahead)."""
+    mine, other = median_of(ours), median_of(theirs)
+    if mine is None or other is None or mine <= 0 or other <= 0:
+        return None
+    return mine / other if metric.higher_is_better else other / mine
+
+
+def cell(figure: Figure | None) -> str:
+    if figure is None:
+        return "–"
+    if isinstance(figure, Missing):
+        return f"*{figure.reason}*"
+    spread = figure.spread
+    text = f"{number(spread.median)} ({number(spread.low)}–{number(spread.high)})"
+    return text if len(figure.values) > 1 else number(spread.median)
+
+
+def results_table(results: RunResults, section: str) -> list[str]:
+    names = list(results.peers)
+    metrics = [m for m in metric_catalog(results.table_sizes) if m.section == section]
+    lines = ["| metric | unit | " + " | ".join(names) + " |", "| --- | --- |" + " ---: |" * len(names)]
+    notes: list[str] = []
+    for metric in metrics:
+        row = [metric.label, metric.unit]
+        ours = results.peers.get(REFERENCE, {}).get(metric.key)
+        for name in names:
+            figure = results.peers[name].get(metric.key)
+            text = cell(figure)
+            ratio = advantage(metric, ours, figure) if name != REFERENCE else None
+            if ratio is not None:
+                text += f" · **×{number(ratio)}**"
+            if isinstance(figure, Measurement) and figure.note:
+                notes.append(f"{name}, {metric.label}: {figure.note}")
+            row.append(text)
+        lines.append("| " + " | ".join(row) + " |")
+    if notes:
+        lines += [""] + [f"- {note}" for note in dict.fromkeys(notes)]
+    return lines
+
+
+@dataclass(frozen=True)
+class Target:
+    text: str
+    value: float | None
+    threshold: float
+    at_most: bool = False
+    reason: str = ""
+
+    def verdict(self) -> str:
+        if self.value is None:
+            return f"not measured ({self.reason})" if self.reason else "not measured"
+        met = self.value <= self.threshold if self.at_most else self.value >= self.threshold
+        return "met" if met else "**missed**"
+
+
+def _figure(results: RunResults, peer: str, key: str) -> Figure | None:
+    return results.peers.get(peer, {}).get(key)
+
+
+def _why(results: RunResults, *pairs: tuple[str, str]) -> str:
+    for peer, key in pairs:
+        figure = _figure(results, peer, key)
+        if figure is None:
+            return f"{peer} not in this run"
+        if isinstance(figure, Missing):
+            return f"{peer}: {figure.reason}"
+    return ""
+
+
+def _ratio(results: RunResults, mine: str, peer: str, theirs: str) -> tuple[float | None, str]:
+    ours, other = median_of(_figure(results, REFERENCE, mine)), median_of(_figure(results, peer, theirs))
+    if ours is None or other is None or other == 0:
+        return None, _why(results, (REFERENCE, mine), (peer, theirs))
+    return ours / other, ""
+
+
+def targets(results: RunResults) -> list[Target]:
+    first, last = size_tag(results.table_sizes[0]), size_tag(results.table_sizes[-1])
+    found: list[Target] = []
+    for peer, minimum in (("moto", 20.0), ("ministack", 2.0)):
+        value, why = _ratio(results, "put_stream.rate", peer, "put_stream.rate")
+        found.append(Target(f"PutItem, stream on, durable: ≥ {minimum:.0f}× {peer}", value, minimum, reason=why))
+    value, why = _ratio(results, "put_stream.rate", "dynalite", "put.rate")
+    found.append(Target("PutItem, stream on, durable: ≥ dynalite's in-memory PutItem without stream", value, 1.0,
+                        reason=why))
+    value, why = _ratio(results, f"get.rate.{first}", "dynalite", f"get.rate.{first}")
+    found.append(Target(f"GetItem ({first} items) ≥ dynalite's", value, 1.0, reason=why))
+    ours, sink = median_of(_figure(results, REFERENCE, "boto3.put.rate")), median_of(
+        results.harness.get("sink.boto3.rate"))
+    found.append(Target("single boto3 client: ≥ 85% of its rate against an instant sink",
+                        ours / sink if ours and sink else None, 0.85,
+                        reason=_why(results, (REFERENCE, "boto3.put.rate"))))
+    value, why = _ratio(results, "stream.drain.rate", "ministack", "stream.drain.rate")
+    found.append(Target("GetRecords drain ≥ 2× MiniStack", value, 2.0, reason=why))
+    value, why = _ratio(results, "stream.visible.p99", "ministack", "stream.visible.p99")
+    found.append(Target("write-to-readable p99 ≤ MiniStack's (ratio ours/theirs ≤ 1)", value, 1.0, at_most=True,
+                        reason=why))
+    found.append(Target("trigger p50 under 10 ms", None, 10.0, at_most=True, reason="not built yet: no triggers"))
+    memory = median_of(_figure(results, REFERENCE, "memory.100k"))
+    found.append(Target("memory at 100k items under 100 MB (MB)", memory, 100.0, at_most=True,
+                        reason=_why(results, (REFERENCE, "memory.100k"))))
+    big, small = (median_of(_figure(results, REFERENCE, f"query.p50.{tag}")) for tag in (last, first))
+    found.append(Target(f"Query p50 at {last} items within 1.5× of {first} (ratio)",
+                        big / small if big and small else None, 1.5, at_most=True,
+                        reason=_why(results, (REFERENCE, f"query.p50.{last}"), (REFERENCE, f"query.p50.{first}"))))
+    return found
+
+
+def chart_ratios(results: RunResults) -> dict[str, dict[str, float]]:
+    """The main ratios for the chart: metric label -> peer -> how many times better shardline is."""
+    first = size_tag(results.table_sizes[0])
+    keys = ["put.rate", "put_stream.rate", f"get.rate.{first}", f"query.rate.{first}", "stream.drain.rate",
+            "stream.visible.p99", "startup.seconds", "memory.100k"]
+    catalog = {m.key: m for m in metric_catalog(results.table_sizes)}
+    chart: dict[str, dict[str, float]] = {}
+    for key in keys:
+        metric = catalog[key]
+        ours = _figure(results, REFERENCE, key)
+        # shardline relaxed is a setting of shardline, not a peer: it stays in the tables but not in the chart.
+        row = {peer: ratio for peer in results.peers if peer != REFERENCE and not peer.startswith(REFERENCE)
+               if (ratio := advantage(metric, ours, results.peers[peer].get(key))) is not None}
+        if row:
+            chart[metric.label] = row
+    return chart
+
+
+def _load_text(results: RunResults) -> str:
+    if not results.load_average:
+        return "–"
+    spread = results.load_average
+    return (f"median {spread['median']} (min {spread['min']}, max {spread['max']}); the load generator and the "
+            "server account for about 2, anything above is other work sharing the two cores")
+
+
+def render(results: RunResults, chart_name: str | None) -> str:
+    lines = [
+        "# Benchmarks", "",
+        f"Generated by `{results.command}` ({results.mode} plan) on {results.started}; the run took "
+        f"{results.duration_seconds / 60:.1f} minutes. Every figure was measured in this one run on this machine; "
+        "absolute numbers drift between machines, the ratios are the claim.", "",
+        "Each figure is the median with min–max over the repeats. **×N** after a peer's figure is how many times "
+        "better shardline (durable, first column) is on that metric: higher rates, lower latencies and memory; "
+        "below 1 means the peer is ahead.", "",
+        "## Machine", "",
+        "| | |", "| --- | --- |",
+        *[f"| {key} | {value} |" for key, value in results.machine.items()],
+        f"| core split | {results.cores} |",
+        f"| 1-minute load average during the run | {_load_text(results)} |", "",
+        "All peers run at once (idle while another is measured) and every repeat visits them in a rotated "
+        "order, so changes in the machine's load fall on all peers alike.", "",
+        "## Peers", "",
+        "| peer | version | settings |", "| --- | --- | --- |",
+    ]
+    for name in results.peers:
+        family = name.split()[0]
+        install = results.installs.get(family, {})
+        version = install.get("version") or f"*not installed: {install.get('error', '?')}*"
+        lines.append(f"| {name} | {version} | {results.settings.get(name, '')} |")
+    lines += ["", "## Harness ceilings", "",
+              "The load generator (one asyncio process on uvloop, pre-encoded requests, many keep-alive connections) "
+              "and a single boto3 client, both against an instant sink that answers `{}` at once:", "",
+              "| | rate |", "| --- | ---: |"]
+    for key, label in (("sink.load.rate", "load generator → sink, requests/s"),
+                       ("sink.boto3.rate", "single boto3 client → sink, PutItem calls/s")):
+        lines.append(f"| {label} | {cell(results.harness.get(key))} |")
+    for section, title in SECTIONS.items():
+        lines += ["", f"## {title}", "", *results_table(results, section)]
+    lines += ["", "## Not measured yet", ""]
+    lines += [f"- {title}: *{reason}*" for title, reason in NOT_BUILT.items()]
+    if chart_name:
+        lines += ["", "## Ratios at a glance", "", f"![shardline's advantage over each peer]({chart_name})"]
+    lines += ["", "## Targets (issue #8)", "", "| target | measured | verdict |", "| --- | ---: | --- |"]
+    for target in targets(results):
+        shown = "–" if target.value is None else number(target.value)
+        lines.append(f"| {target.text} | {shown} | {target.verdict()} |")
+    lines += ["", "## How each figure is measured", "",
+              "- Throughput: closed loop, every connection keeps one request in flight, 0.3 s warm-up not counted; "
+              "PutItem writes new 3-attribute items (~130 bytes), GetItem reads random existing keys.",
+              "- (b): one table with `pk` (10 items per partition) and numeric `sk`; it is loaded step by step to "
+              "each size and GetItem/Query are measured at each step; a step whose estimated load time exceeds the "
+              "plan's budget is skipped for that peer.",
+              "- (c): one writer puts one item at a time; a consumer polls GetRecords back to back on its own "
+              "connection; latency runs from sending PutItem to receiving the GetRecords answer holding the record; "
+              "the spread is over thirds of the run.",
+              "- (d): the stream of the stream-on PutItem table (topped up to the plan's backlog), read from "
+              "TRIM_HORIZON with Limit=1000 until an empty answer, repeated.",
+              "- (g): startup is from process spawn to the first successful ListTables; memory is the RSS of the "
+              "server process and its children."]
+    lines += ["", "## Running it", "",
+              "- `make bench-quick`: 3 repeats of short runs, tables of 10k and 100k items (a peer's 100k step is "
+              "skipped when loading it would take longer than the quick budget; shardline's is always loaded, since "
+              "its memory and Query targets need it).",
+              "- `make bench`: 5 repeats of 3 s, 10k, 100k and 1M items, large stream backlogs; takes much longer.",
+              "- `.venv/bin/python -m bench.harness --quick --peers shardline dynalite`: only some rows; "
+              "`--no-profile` skips py-spy; `--out`/`--chart` write elsewhere.",
+              "- Peers are installed on first use into `.bench/` (moto and MiniStack in their own venvs from PyPI, "
+              "dynalite with npm, matplotlib and py-spy in a tools venv); `.bench/` ignores itself in git. The raw "
+              "figures of the last run are in `.bench/results/<plan>.json`."]
+    if results.notes:
+        lines += ["", "## Notes", "", *[f"- {note}" for note in results.notes]]
+    for peer, profile in results.profiles.items():
+        lines += ["", f"## Profile: {peer}", "", *profile]
+    return "\n".join(lines).rstrip() + "\n"
