@@ -102,6 +102,8 @@ def test_read_records_respects_position_limit_and_byte_budget(factory: BackendFa
         assert [r.sequence for r in after_first] == numbers[1:]
         limited = await backend.read(lambda view: view.read_stream_records(shard.shard_no, 0, 2, 10**6))
         assert [r.sequence for r in limited] == numbers[:2]
+        total = await backend.read(lambda view: view.shard_record_bytes(shard.shard_no))
+        assert total == 1000
         budget = await backend.read(lambda view: view.read_stream_records(shard.shard_no, 0, 10, 350))
         assert [r.sequence for r in budget] == numbers[:2]  # 100 + 200 fits, + 300 would not
         one = await backend.read(lambda view: view.read_stream_records(shard.shard_no, 0, 10, 1))

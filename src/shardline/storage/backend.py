@@ -117,7 +117,6 @@ class StoredShard:
     starting_sequence: int
     last_sequence: int
     trimmed_through: int
-    bytes_written: int = 0
     ending_sequence: int | None = None
     closed_at: float | None = None
 
@@ -210,6 +209,10 @@ class ReadView(Protocol):
     def stream_position_at(self, shard_no: int, created_at: float) -> int:
         """The position (a sequence number to read after) of the shard's first record created at or after
         the time: its sequence number minus one, or the shard's last_sequence when there is none."""
+        ...
+
+    def shard_record_bytes(self, shard_no: int) -> int:
+        """The total size_bytes of the shard's records (what a partition split is measured by)."""
         ...
 
     def stream_iterator_key(self) -> bytes:

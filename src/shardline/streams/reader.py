@@ -164,8 +164,8 @@ class StreamReader:
             stored = view.read_stream_records(shard.shard_no, position.after_sequence, limit, MAX_RECORD_BYTES)
             records = [
                 wire_record(
-                    record.body, shard_no=shard.shard_no, sequence=record.sequence, size_bytes=record.size_bytes,
-                    view_type=stream.view_type, region=region,
+                    record.body, shard_no=shard.shard_no, sequence=record.sequence, view_type=stream.view_type,
+                    region=region,
                 )
                 for record in stored
             ]

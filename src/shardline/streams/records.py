@@ -1,8 +1,8 @@
 """Stream records: what capture stores for an item change, and the wire record GetRecords returns.
 
 Storage keeps a compact body (event name, creation second, keys and the images the view type asks for);
-the fields that follow from the stream or the request (eventID, region, SequenceNumber, view type) are
-added when a record is read, so capture writes as little as possible.
+what follows from it or from the stream (eventID, region, SequenceNumber, SizeBytes, view type) is added
+when a record is read, so capture does as little as possible.
 """
 
 from __future__ import annotations
@@ -29,14 +29,24 @@ _WITH_NEW = frozenset({"NEW_IMAGE", "NEW_AND_OLD_IMAGES"})
 _WITH_OLD = frozenset({"OLD_IMAGE", "NEW_AND_OLD_IMAGES"})
 
 
+_SCALARS = frozenset({"S", "N", "B", "BOOL", "NULL"})
+
+
 def items_equal(old: Item, new: Item) -> bool:
-    """True when a write leaves the item as it was (sets compare regardless of member order), so AWS
-    writes no record for it."""
+    """True when a write leaves the item as it was, so AWS writes no record for it. Numbers and binaries are
+    held in one normal text form, so scalars compare as text; sets compare regardless of member order."""
     if old == new:
         return True
     if old.keys() != new.keys():
         return False
-    return all(old[name] == new[name] or values_equal(old[name], new[name]) for name in old)
+    for name, before in old.items():
+        after = new[name]
+        if before == after:
+            continue
+        kind = next(iter(before))
+        if kind in _SCALARS or kind != next(iter(after)) or not values_equal(before, after):
+            return False
+    return True
 
 
 def event_name(old: Item | None, new: Item | None) -> str:
@@ -52,26 +62,20 @@ def encode_change(
     old: Item | None,
     new: Item | None,
     now: float,
-    new_size: int | None = None,
     user_identity: Mapping[str, str] | None = None,
-) -> tuple[bytes, int]:
-    """The stored body of one change's record and its SizeBytes (keys plus the images it carries, by
-    DynamoDB's item-size rules)."""
+) -> bytes:
+    """The stored body of one change's record: only what the view type shows, so capture stays cheap."""
     source = new if new is not None else old
     if source is None:
         raise StorageError("a stream record needs an old or a new item")
-    keys = {name: source[name] for name in key_names}
-    size = item_size(keys)
-    body: dict[str, Any] = {"e": event_name(old, new), "t": int(now), "k": keys}
+    body: dict[str, Any] = {"e": event_name(old, new), "t": int(now), "k": {name: source[name] for name in key_names}}
     if new is not None and view_type in _WITH_NEW:
         body["n"] = new
-        size += new_size if new_size is not None else item_size(new)
     if old is not None and view_type in _WITH_OLD:
         body["o"] = old
-        size += item_size(old)
     if user_identity is not None:
         body["u"] = dict(user_identity)
-    return orjson.dumps(body), size
+    return orjson.dumps(body)
 
 
 def event_id(shard_no: int, sequence: int) -> str:
@@ -79,16 +83,18 @@ def event_id(shard_no: int, sequence: int) -> str:
     return hashlib.blake2b(f"{shard_no}:{sequence}".encode(), digest_size=16).hexdigest()
 
 
-def wire_record(
-    body: bytes, *, shard_no: int, sequence: int, size_bytes: int, view_type: str, region: str
-) -> dict[str, Any]:
-    """The Record shape of GetRecords."""
+def wire_record(body: bytes, *, shard_no: int, sequence: int, view_type: str, region: str) -> dict[str, Any]:
+    """The Record shape of GetRecords. SizeBytes is the item size of the keys plus the images the record
+    carries, measured here rather than on the write path."""
     stored = cast(dict[str, Any], orjson.loads(body))
     change: dict[str, Any] = {"ApproximateCreationDateTime": stored["t"], "Keys": stored["k"]}
+    size_bytes = item_size(stored["k"])
     if "n" in stored:
         change["NewImage"] = stored["n"]
+        size_bytes += item_size(stored["n"])
     if "o" in stored:
         change["OldImage"] = stored["o"]
+        size_bytes += item_size(stored["o"])
     change["SequenceNumber"] = format_sequence(sequence)
     change["SizeBytes"] = size_bytes
     change["StreamViewType"] = view_type

@@ -46,7 +46,7 @@ def upkeep(view: WriteView, now: float, settings: Settings) -> UpkeepReport:
             if shard.is_open and now - shard.created_at >= settings.shard_rollover_seconds:
                 roll_over(view, shard, now)
                 report.rolled_over += 1
-            elif shard.is_open and shard.bytes_written >= settings.partition_split_bytes:
+            elif shard.is_open and view.shard_record_bytes(shard.shard_no) >= settings.partition_split_bytes:
                 split(view, shard, now)
                 report.split += 1
             if shard.trimmed_through < shard.last_sequence:

@@ -208,13 +208,13 @@ def test_split_on_demand_makes_two_children_per_shard() -> None:
 def test_partition_splits_when_it_grows_past_the_split_size() -> None:
     async def scenario(h: StreamHarness) -> None:
         arn = await h.create_table()
-        await h.put("a", v="x" * 50)
+        await h.put("a", v="x" * 100)
         assert (await h.upkeep()).split == 0
-        await h.put("b", v="y" * 60)
+        await h.put("b", v="y" * 100)
         assert (await h.upkeep()).split == 1
         assert len(await h.shards(arn)) == 3
 
-    run_with_harness(scenario, stream_partitions=1, partition_split_bytes=100)
+    run_with_harness(scenario, stream_partitions=1, partition_split_bytes=300)
 
 
 def test_retention_trims_records_and_old_positions_are_trimmed() -> None:

@@ -110,7 +110,6 @@ MIGRATIONS: tuple[Migration, ...] = (
                 starting_sequence INTEGER NOT NULL,
                 last_sequence INTEGER NOT NULL,
                 trimmed_through INTEGER NOT NULL,
-                bytes_written INTEGER NOT NULL DEFAULT 0,
                 ending_sequence INTEGER,
                 closed_at REAL,
                 UNIQUE (stream_id, shard_id)

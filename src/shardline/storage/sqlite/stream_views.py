@@ -1,7 +1,7 @@
 """Stream storage for the SQLite adapter (the streams part of the ReadView and WriteView).
 
 Streams, shards and records live in `streams`, `stream_shards` and `stream_records` (migration 3). A shard row
-carries its own sequence counter, so appending a record is one UPDATE … RETURNING plus one INSERT.
+finds its shard and next sequence number with one SELECT, then appends with one INSERT.
 """
 
 from __future__ import annotations
@@ -23,9 +23,15 @@ from shardline.storage.backend import (
 _STREAM_COLUMNS = (
     "stream_id, table_name, table_id, label, view_type, key_elements, created_at, enabled, disabled_at"
 )
+# A shard's counter is not updated on every append (that UPDATE would double the cost of capture): its last
+# sequence number is the greatest of the stored column (set at close), what was trimmed, and its newest record.
+_LAST_SEQUENCE = (
+    "max(s.last_sequence, s.trimmed_through,"
+    " coalesce((SELECT max(r.sequence) FROM stream_records r WHERE r.shard_no = s.shard_no), 0))"
+)
 _SHARD_COLUMNS = (
-    "shard_no, stream_id, shard_id, parent_shard_id, hash_lower, hash_upper, created_at, starting_sequence,"
-    " last_sequence, trimmed_through, bytes_written, ending_sequence, closed_at"
+    "s.shard_no, s.stream_id, s.shard_id, s.parent_shard_id, s.hash_lower, s.hash_upper, s.created_at,"
+    f" s.starting_sequence, {_LAST_SEQUENCE}, s.trimmed_through, s.ending_sequence, s.closed_at"
 )
 
 
@@ -45,8 +51,8 @@ def _stream(row: tuple[Any, ...]) -> StoredStream:
 
 
 def _shard(row: tuple[Any, ...]) -> StoredShard:
-    (shard_no, stream_id, shard_id, parent, lower, upper, created_at, starting, last, trimmed, written,
-     ending, closed_at) = row
+    (shard_no, stream_id, shard_id, parent, lower, upper, created_at, starting, last, trimmed, ending,
+     closed_at) = row
     return StoredShard(
         shard_no=int(shard_no),
         stream_id=int(stream_id),
@@ -58,7 +64,6 @@ def _shard(row: tuple[Any, ...]) -> StoredShard:
         starting_sequence=int(starting),
         last_sequence=int(last),
         trimmed_through=int(trimmed),
-        bytes_written=int(written),
         ending_sequence=None if ending is None else int(ending),
         closed_at=None if closed_at is None else float(closed_at),
     )
@@ -92,21 +97,22 @@ class StreamReadMixin:
 
     def list_shards(self, stream_id: int) -> list[StoredShard]:
         rows = self._stream_rows(
-            f"SELECT {_SHARD_COLUMNS} FROM stream_shards WHERE stream_id = ? ORDER BY shard_id", (stream_id,)
+            f"SELECT {_SHARD_COLUMNS} FROM stream_shards s WHERE s.stream_id = ? ORDER BY s.shard_id", (stream_id,)
         )
         return [_shard(row) for row in rows]
 
     def list_open_shards(self, table_id: str) -> list[StoredShard]:
         rows = self._stream_rows(
-            f"SELECT {_SHARD_COLUMNS} FROM stream_shards WHERE table_id = ? AND ending_sequence IS NULL"
-            " ORDER BY hash_lower",
+            f"SELECT {_SHARD_COLUMNS} FROM stream_shards s WHERE s.table_id = ? AND s.ending_sequence IS NULL"
+            " ORDER BY s.hash_lower",
             (table_id,),
         )
         return [_shard(row) for row in rows]
 
     def get_shard(self, stream_id: int, shard_id: str) -> StoredShard | None:
         rows = self._stream_rows(
-            f"SELECT {_SHARD_COLUMNS} FROM stream_shards WHERE stream_id = ? AND shard_id = ?", (stream_id, shard_id)
+            f"SELECT {_SHARD_COLUMNS} FROM stream_shards s WHERE s.stream_id = ? AND s.shard_id = ?",
+            (stream_id, shard_id),
         )
         return _shard(rows[0]) if rows else None
 
@@ -134,10 +140,14 @@ class StreamReadMixin:
         )
         if first:
             return int(first[0][0]) - 1
-        last = self._stream_rows("SELECT last_sequence FROM stream_shards WHERE shard_no = ?", (shard_no,))
+        last = self._stream_rows(f"SELECT {_LAST_SEQUENCE} FROM stream_shards s WHERE s.shard_no = ?", (shard_no,))
         if not last:
             raise StorageError(f"no shard {shard_no}")
         return int(last[0][0])
+
+    def shard_record_bytes(self, shard_no: int) -> int:
+        rows = self._stream_rows("SELECT coalesce(sum(size), 0) FROM stream_records WHERE shard_no = ?", (shard_no,))
+        return int(rows[0][0])
 
     def stream_iterator_key(self) -> bytes:
         rows = self._stream_rows("SELECT value FROM stream_meta WHERE name = 'iterator_key'", ())
@@ -148,7 +158,7 @@ class StreamReadMixin:
     def sequence_floor(self) -> int:
         rows = self._stream_rows(
             "SELECT max((SELECT CAST(value AS INTEGER) FROM stream_meta WHERE name = 'sequence_high'),"
-            " coalesce((SELECT max(last_sequence) FROM stream_shards), 0))",
+            f" coalesce((SELECT max({_LAST_SEQUENCE}) FROM stream_shards s), 0))",
             (),
         )
         return int(rows[0][0] or 0) + 1
@@ -191,13 +201,13 @@ class StreamWriteMixin:
     def _raise_sequence_high(self, shard_nos: str, parameters: tuple[object, ...]) -> None:
         # Deleted shards take their counters along; the high-water mark keeps later numbers above theirs.
         self._stream_rows(
-            "UPDATE stream_meta SET value = max(CAST(value AS INTEGER), coalesce((SELECT max(last_sequence)"
-            f" FROM stream_shards WHERE {shard_nos}), 0)) WHERE name = 'sequence_high' RETURNING name",
+            f"UPDATE stream_meta SET value = max(CAST(value AS INTEGER), coalesce((SELECT max({_LAST_SEQUENCE})"
+            f" FROM stream_shards s WHERE {shard_nos}), 0)) WHERE name = 'sequence_high' RETURNING name",
             parameters,
         )
 
     def delete_stream(self, stream_id: int) -> None:
-        self._raise_sequence_high("stream_id = ?", (stream_id,))
+        self._raise_sequence_high("s.stream_id = ?", (stream_id,))
         self._stream_rows(
             "DELETE FROM stream_records WHERE shard_no IN (SELECT shard_no FROM stream_shards WHERE stream_id = ?)"
             " RETURNING shard_no",
@@ -215,26 +225,33 @@ class StreamWriteMixin:
         created = self._stream_rows(
             "INSERT INTO stream_shards (stream_id, table_id, shard_id, parent_shard_id, hash_lower, hash_upper,"
             " created_at, starting_sequence, last_sequence, trimmed_through) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            f" RETURNING {_SHARD_COLUMNS}",
+            " RETURNING shard_no",
             (
                 shard.stream_id, rows[0][0], shard.shard_id, shard.parent_shard_id, shard.hash_lower,
                 shard.hash_upper, shard.created_at, first_sequence, first_sequence - 1, first_sequence - 1,
             ),
         )
-        return _shard(created[0])
+        return self._shard_by_no(int(created[0][0]))
+
+    def _shard_by_no(self, shard_no: int) -> StoredShard:
+        rows = self._stream_rows(f"SELECT {_SHARD_COLUMNS} FROM stream_shards s WHERE s.shard_no = ?", (shard_no,))
+        if not rows:
+            raise StorageError(f"no shard {shard_no}")
+        return _shard(rows[0])
 
     def close_shard(self, shard_no: int, closed_at: float) -> StoredShard:
+        last = _LAST_SEQUENCE.replace("s.", "stream_shards.")
         rows = self._stream_rows(
-            "UPDATE stream_shards SET ending_sequence = max(last_sequence, starting_sequence), closed_at = ?"
-            f" WHERE shard_no = ? AND ending_sequence IS NULL RETURNING {_SHARD_COLUMNS}",
+            f"UPDATE stream_shards SET last_sequence = {last}, ending_sequence = max({last}, starting_sequence),"
+            " closed_at = ? WHERE shard_no = ? AND ending_sequence IS NULL RETURNING shard_no",
             (closed_at, shard_no),
         )
         if not rows:
             raise StorageError(f"no open shard {shard_no}")
-        return _shard(rows[0])
+        return self._shard_by_no(shard_no)
 
     def delete_shard(self, shard_no: int) -> None:
-        self._raise_sequence_high("shard_no = ?", (shard_no,))
+        self._raise_sequence_high("s.shard_no = ?", (shard_no,))
         self._stream_rows("DELETE FROM stream_records WHERE shard_no = ? RETURNING shard_no", (shard_no,))
         self._stream_rows("DELETE FROM stream_shards WHERE shard_no = ? RETURNING shard_no", (shard_no,))
 
@@ -242,18 +259,17 @@ class StreamWriteMixin:
         self, table_id: str, partition_hash: int, created_at: float, size_bytes: int, body: bytes
     ) -> AppendedRecord | None:
         connection = self._sql()
-        try:  # the hot path: a plain try rather than a helper per statement
-            allocated = connection.execute(
-                "UPDATE stream_shards SET last_sequence = last_sequence + 1, bytes_written = bytes_written + ?"
-                " WHERE table_id = ? AND ending_sequence IS NULL AND hash_lower <= ? AND hash_upper >= ?"
-                " RETURNING shard_no, last_sequence",
-                (size_bytes, table_id, partition_hash, partition_hash),
+        try:  # the hot path: one SELECT finds the shard and its next number, one INSERT appends
+            found = connection.execute(
+                f"SELECT s.shard_no, {_LAST_SEQUENCE} FROM stream_shards s WHERE s.table_id = ?"
+                " AND s.ending_sequence IS NULL AND s.hash_lower <= ? AND s.hash_upper >= ?",
+                (table_id, partition_hash, partition_hash),
             ).fetchall()
-            if not allocated:
+            if not found:
                 return None
-            if len(allocated) > 1:
+            if len(found) > 1:
                 raise StorageError(f"open shards of table {table_id} overlap at hash {partition_hash}")
-            shard_no, sequence = int(allocated[0][0]), int(allocated[0][1])
+            shard_no, sequence = int(found[0][0]), int(found[0][1]) + 1
             connection.execute(
                 "INSERT INTO stream_records (shard_no, sequence, created_at, size, body) VALUES (?, ?, ?, ?, ?)",
                 (shard_no, sequence, created_at, size_bytes, body),
@@ -272,7 +288,7 @@ class StreamWriteMixin:
         if keep:
             bound = int(keep[0][0]) - 1
         else:
-            last = self._stream_rows("SELECT last_sequence FROM stream_shards WHERE shard_no = ?", (shard_no,))
+            last = self._stream_rows(f"SELECT {_LAST_SEQUENCE} FROM stream_shards s WHERE s.shard_no = ?", (shard_no,))
             if not last:
                 return 0
             bound = int(last[0][0])
