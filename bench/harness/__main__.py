@@ -120,7 +120,8 @@ async def main_async(arguments: argparse.Namespace) -> None:
         results.load_average = {"min": f"{min(samples):.1f}", "median": f"{statistics.median(samples):.1f}",
                                 "max": f"{max(samples):.1f}"}
     if peers.SHARDLINE_RELAXED.name in results.peers:
-        results.notes.append("shardline relaxed runs only the PutItem and stream workloads (same code otherwise).")
+        results.notes.append("shardline relaxed runs only the PutItem (both clients) and stream workloads; "
+                             "the rest is the same code.")
     results.duration_seconds = time.perf_counter() - started
     save(results, peers.CACHE / "results" / f"{plan.mode}.json")
     chart_name = draw_chart(results, arguments.chart) if tools.ok else None

@@ -63,7 +63,7 @@ def results_table(results: RunResults, section: str) -> list[str]:
     names = list(results.peers)
     metrics = [m for m in metric_catalog(results.table_sizes) if m.section == section]
     lines = ["| metric | unit | " + " | ".join(names) + " |", "| --- | --- |" + " ---: |" * len(names)]
-    notes: list[str] = []
+    notes: dict[tuple[str, str], list[str]] = {}
     for metric in metrics:
         row = [metric.label, metric.unit]
         ours = results.peers.get(REFERENCE, {}).get(metric.key)
@@ -74,11 +74,14 @@ def results_table(results: RunResults, section: str) -> list[str]:
             if ratio is not None:
                 text += f" · **×{number(ratio)}**"
             if isinstance(figure, Measurement) and figure.note:
-                notes.append(f"{name}, {metric.label}: {figure.note}")
+                notes.setdefault((name, figure.note), []).append(metric.label)
             row.append(text)
         lines.append("| " + " | ".join(row) + " |")
     if notes:
-        lines += [""] + [f"- {note}" for note in dict.fromkeys(notes)]
+        lines.append("")
+        for (name, note), labels in notes.items():
+            where = labels[0] if len(labels) == 1 else f"{len(labels)} figures"
+            lines.append(f"- {name} ({where}): {note}")
     return lines
 
 
@@ -168,6 +171,17 @@ def chart_ratios(results: RunResults) -> dict[str, dict[str, float]]:
     return chart
 
 
+def busy_machine_note(results: RunResults) -> str:
+    """Says so when other work shared the cores: absolute figures then drop, interleaved ratios hold better."""
+    median = float(results.load_average.get("median", "nan"))
+    if not median > 3.0:
+        return ""
+    return (f"The machine was busy with other work during this run (median 1-minute load average {median:.1f} on "
+            f"{results.machine.get('cores', '?')} cores, of which about 2 is the benchmark itself): absolute figures "
+            "are lower and noisier than on a quiet machine; the ratios, measured interleaved, are the meaningful "
+            "part.")
+
+
 def _load_text(results: RunResults) -> str:
     if not results.load_average:
         return "–"
@@ -218,14 +232,16 @@ def render(results: RunResults, chart_name: str | None) -> str:
         shown = "–" if target.value is None else number(target.value)
         lines.append(f"| {target.text} | {shown} | {target.verdict()} |")
     lines += ["", "## How each figure is measured", "",
-              "- Throughput: closed loop, every connection keeps one request in flight, 0.3 s warm-up not counted; "
-              "PutItem writes new 3-attribute items (~130 bytes), GetItem reads random existing keys.",
+              "- Throughput: closed loop, every connection keeps one request in flight; after a short warm-up, "
+              "answers are counted for the plan's run time and until each connection had about three (so slow peers "
+              "still give samples), within a time cap; PutItem writes new 3-attribute items (~130 bytes), GetItem "
+              "reads random existing keys.",
               "- (b): one table with `pk` (10 items per partition) and numeric `sk`; it is loaded step by step to "
               "each size and GetItem/Query are measured at each step; a step whose estimated load time exceeds the "
               "plan's budget is skipped for that peer.",
               "- (c): one writer puts one item at a time; a consumer polls GetRecords back to back on its own "
               "connection; latency runs from sending PutItem to receiving the GetRecords answer holding the record; "
-              "the spread is over thirds of the run.",
+              "each repeat is a batch of writes, and p50/p99 are per repeat.",
               "- (d): the stream of the stream-on PutItem table (topped up to the plan's backlog), read from "
               "TRIM_HORIZON with Limit=1000 until an empty answer, repeated.",
               "- (g): startup is from process spawn to the first successful ListTables; memory is the RSS of the "
@@ -240,8 +256,9 @@ def render(results: RunResults, chart_name: str | None) -> str:
               "- Peers are installed on first use into `.bench/` (moto and MiniStack in their own venvs from PyPI, "
               "dynalite with npm, matplotlib and py-spy in a tools venv); `.bench/` ignores itself in git. The raw "
               "figures of the last run are in `.bench/results/<plan>.json`."]
-    if results.notes:
-        lines += ["", "## Notes", "", *[f"- {note}" for note in results.notes]]
+    notes = [note for note in (busy_machine_note(results), *results.notes) if note]
+    if notes:
+        lines += ["", "## Notes", "", *[f"- {note}" for note in notes]]
     for peer, profile in results.profiles.items():
         lines += ["", f"## Profile: {peer}", "", *profile]
     return "\n".join(lines).rstrip() + "\n"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bench.harness.load import LoadResult
-from bench.harness.report import advantage, cell, number, render, targets
+from bench.harness.report import advantage, busy_machine_note, cell, number, render, results_table, targets
 from bench.harness.results import Measurement, Metric, Missing, RunResults, load, save
 from bench.harness.workloads import measured
 
@@ -128,3 +128,23 @@ def test_measured_keeps_only_repeats_with_answers_and_says_so() -> None:
     failing = LoadResult(failed=4, first_failure="HTTP 400 ValidationException: bad")
     assert measured([failing], lambda r: r.rate, "ops/s") == Missing(
         "every request failed: HTTP 400 ValidationException: bad")
+
+
+def test_a_busy_machine_is_called_out_and_a_quiet_one_is_not() -> None:
+    busy = run_with({})
+    busy.machine = {"cores": "2"}
+    busy.load_average = {"min": "4.0", "median": "6.5", "max": "9.0"}
+    assert busy_machine_note(busy).startswith(
+        "The machine was busy with other work during this run (median 1-minute load average 6.5 on 2 cores")
+    busy.load_average = {"min": "1.8", "median": "2.1", "max": "2.4"}
+    assert busy_machine_note(busy) == ""
+    busy.load_average = {}
+    assert busy_machine_note(busy) == ""
+
+
+def test_notes_shared_by_several_figures_of_a_peer_are_listed_once() -> None:
+    note = "90 writes over 3 repeats"
+    results = run_with({"shardline": {"stream.visible.p50": Measurement([1.0], "ms", note),
+                                      "stream.visible.p99": Measurement([2.0], "ms", note)}})
+    lines = results_table(results, "c")
+    assert lines.count(f"- shardline (2 figures): {note}") == 1

@@ -33,7 +33,7 @@ PLANNED: dict[str, str] = {
 # Notes on served operations: what is partial or different.
 NOTES: dict[str, str] = {
     "CreateTable": "LSIs/GSIs accepted, validated and described; index maintenance arrives with issue #3. "
-    "StreamSpecification is stored and described; records arrive with issue #4.",
+    "StreamSpecification creates the stream and its shards in the same transaction.",
     "UpdateTable": "Billing mode, throughput, stream specification, deletion protection, table class, SSE.",
     "DescribeEndpoints": "Answers the regional endpoint, as AWS does.",
     "DescribeLimits": "AWS's default account and table limits.",
@@ -41,6 +41,10 @@ NOTES: dict[str, str] = {
     "PutItem": "ConditionExpression and the legacy Expected.",
     "DeleteItem": "ConditionExpression and the legacy Expected.",
     "GetItem": "ProjectionExpression and the legacy AttributesToGet.",
+    "ListStreams": "Enabled streams and disabled ones (also of deleted tables) until retention ends.",
+    "DescribeStream": "Shards with lineage (rollover, splits), Limit/ExclusiveStartShardId, ShardFilter CHILD_SHARDS.",
+    "GetShardIterator": "Signed, self-contained iterators that expire (--iterator-ttl-seconds); also AT_TIMESTAMP.",
+    "GetRecords": "1000 records / 1 MB pages, TrimmedDataAccess and ExpiredIterator, optional reader throttling.",
 }
 
 SERVICES = (("dynamodb", DYNAMODB_PREFIX, "DynamoDB"), ("dynamodbstreams", STREAMS_PREFIX, "DynamoDB Streams"))

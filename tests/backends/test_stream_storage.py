@@ -103,7 +103,11 @@ def test_read_records_respects_position_limit_and_byte_budget(factory: BackendFa
         limited = await backend.read(lambda view: view.read_stream_records(shard.shard_no, 0, 2, 10**6))
         assert [r.sequence for r in limited] == numbers[:2]
         total = await backend.read(lambda view: view.shard_record_bytes(shard.shard_no))
-        assert total == 1000
+        assert total == (1000, numbers[-1])
+        later = await backend.read(lambda view: view.shard_record_bytes(shard.shard_no, numbers[1]))
+        assert later == (700, numbers[-1])
+        none = await backend.read(lambda view: view.shard_record_bytes(shard.shard_no, numbers[-1]))
+        assert none == (0, numbers[-1])
         budget = await backend.read(lambda view: view.read_stream_records(shard.shard_no, 0, 10, 350))
         assert [r.sequence for r in budget] == numbers[:2]  # 100 + 200 fits, + 300 would not
         one = await backend.read(lambda view: view.read_stream_records(shard.shard_no, 0, 10, 1))
@@ -272,3 +276,22 @@ def test_iterator_key_is_stable_across_reopen(persistent_factory: BackendFactory
     persistent_factory.run(tmp_path, second)
     assert keys[0] == keys[1] and len(keys[0]) == 32
     assert records[1] > records[0]
+
+
+def test_trimming_goes_in_bounded_batches(
+    factory: BackendFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shardline.storage.sqlite import stream_views
+
+    monkeypatch.setattr(stream_views, "TRIM_BATCH", 2)
+
+    async def scenario(backend: StorageBackend) -> None:
+        _, (shard,) = await backend.write(_open)
+        for _ in range(5):
+            await backend.write(lambda view: view.append_stream_record(TABLE_ID, 0, 10.0, 1, b"x"))
+        removed = [await backend.write(lambda view: view.trim_stream_records(shard.shard_no, 99.0)) for _ in range(4)]
+        assert removed == [2, 2, 1, 0]
+        after = await backend.read(lambda view: view.get_shard(shard.stream_id, shard.shard_id))
+        assert after is not None and after.trimmed_through == after.last_sequence == shard.starting_sequence + 4
+
+    factory.run(tmp_path, scenario)

@@ -307,3 +307,25 @@ def test_tail_prints_records_as_json(dynamodb: Any, endpoint: str, cli_env: dict
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert [line["eventName"] for line in lines] == ["INSERT", "MODIFY"]
     assert lines[1]["dynamodb"]["NewImage"]["status"] == {"S": "shipped"}
+
+
+def _admin(endpoint: str, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(endpoint + path, data=body, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, json.loads(error.read())
+
+
+def test_admin_split_errors(dynamodb: Any, endpoint: str, hash_table: str) -> None:
+    assert _admin(endpoint, "/-/nothing", b"{}")[0] == 404
+    status, payload = _admin(endpoint, "/-/shards/split", json.dumps({"TableName": hash_table}).encode())
+    assert status == 400
+    assert payload["message"] == f"Table has no enabled stream: TableName: {hash_table}"
+    status, payload = _admin(endpoint, "/-/shards/split", b"[1]")
+    assert status == 400 and payload["__type"].endswith("SerializationException")

@@ -211,8 +211,9 @@ class ReadView(Protocol):
         the time: its sequence number minus one, or the shard's last_sequence when there is none."""
         ...
 
-    def shard_record_bytes(self, shard_no: int) -> int:
-        """The total size_bytes of the shard's records (what a partition split is measured by)."""
+    def shard_record_bytes(self, shard_no: int, after_sequence: int = 0) -> tuple[int, int]:
+        """(total size_bytes, highest sequence) of the shard's records after after_sequence: what a partition
+        split is measured by, counted incrementally by the caller (the highest is after_sequence when none)."""
         ...
 
     def stream_iterator_key(self) -> bytes:

@@ -33,8 +33,14 @@ def stream_expired(stream: StoredStream, now: float, retention_seconds: float) -
     return not stream.enabled and stream.disabled_at is not None and stream.disabled_at + retention_seconds <= now
 
 
-def upkeep(view: WriteView, now: float, settings: Settings) -> UpkeepReport:
+def upkeep(
+    view: WriteView, now: float, settings: Settings, measured: dict[int, tuple[int, int]] | None = None
+) -> UpkeepReport:
+    """One pass. `measured` carries each open shard's record bytes (and the sequence number they were counted
+    through) from pass to pass, so a pass only counts the records added since the last one."""
     report = UpkeepReport()
+    sizes = {} if measured is None else measured
+    still_open: set[int] = set()
     retention = settings.stream_retention_seconds
     horizon = now - retention
     for stream in view.list_streams(None):
@@ -43,10 +49,12 @@ def upkeep(view: WriteView, now: float, settings: Settings) -> UpkeepReport:
             report.removed_streams += 1
             continue
         for shard in view.list_shards(stream.stream_id):
+            if shard.is_open:
+                still_open.add(shard.shard_no)
             if shard.is_open and now - shard.created_at >= settings.shard_rollover_seconds:
                 roll_over(view, shard, now)
                 report.rolled_over += 1
-            elif shard.is_open and view.shard_record_bytes(shard.shard_no) >= settings.partition_split_bytes:
+            elif shard.is_open and _grown_past(view, shard.shard_no, settings.partition_split_bytes, sizes):
                 split(view, shard, now)
                 report.split += 1
             if shard.trimmed_through < shard.last_sequence:
@@ -55,7 +63,16 @@ def upkeep(view: WriteView, now: float, settings: Settings) -> UpkeepReport:
                 # every record of a closed shard is older than its close, so all of them have expired
                 view.delete_shard(shard.shard_no)
                 report.removed_shards += 1
+    for gone in set(sizes) - still_open:  # closed shards are measured no more
+        del sizes[gone]
     return report
+
+
+def _grown_past(view: WriteView, shard_no: int, limit: int, sizes: dict[int, tuple[int, int]]) -> bool:
+    total, through = sizes.get(shard_no, (0, 0))
+    added, through = view.shard_record_bytes(shard_no, through)
+    sizes[shard_no] = (total + added, through)
+    return total + added >= limit
 
 
 def upkeep_interval(settings: Settings) -> float:
@@ -69,9 +86,10 @@ async def run_upkeep(storage: StorageBackend, clock: Clock, settings: Settings) 
     """The server's background loop: one upkeep pass per interval until cancelled. A failing pass is
     logged and the next one tries again."""
     interval = upkeep_interval(settings)
+    measured: dict[int, tuple[int, int]] = {}
     while True:
         await asyncio.sleep(interval)
         try:
-            await storage.write(lambda view: upkeep(view, clock.now(), settings))
+            await storage.write(lambda view: upkeep(view, clock.now(), settings, measured))
         except StorageError:
             logger.exception("stream upkeep failed")

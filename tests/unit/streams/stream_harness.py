@@ -25,6 +25,7 @@ class StreamHarness:
     storage: SqliteBackend
     clock: FakeClock = field(default_factory=FakeClock)
     settings: Settings = field(default_factory=Settings)
+    measured: dict[int, tuple[int, int]] = field(default_factory=dict)  # kept across passes, as the server does
 
     def context(self) -> OperationContext:
         return OperationContext(self.storage, self.clock, self.settings, "test-request")
@@ -68,7 +69,7 @@ class StreamHarness:
 
     async def upkeep(self) -> UpkeepReport:
         now = self.clock.now()
-        return await self.storage.write(lambda view: upkeep(view, now, self.settings))
+        return await self.storage.write(lambda view: upkeep(view, now, self.settings, self.measured))
 
     async def shards(self, arn: str) -> list[dict[str, Any]]:
         described = await describe_stream.run(self.context(), {"StreamArn": arn})

@@ -14,7 +14,7 @@ from shardline.errors import (
     TrimmedDataAccessException,
     ValidationException,
 )
-from shardline.operations.streams import describe_stream
+from shardline.operations.streams import describe_stream, get_shard_iterator
 from shardline.operations.tables import describe_table
 from shardline.storage.backend import WriteView
 from shardline.streams.shards import split_table_shards
@@ -369,3 +369,38 @@ def test_throttling_limits_reads_per_shard() -> None:
             await h.records(iterator)
 
     run_with_harness(scenario, stream_partitions=1, stream_throttling=True)
+
+
+def test_at_timestamp_starts_at_the_first_record_from_that_time() -> None:
+    async def scenario(h: StreamHarness) -> None:
+        arn = await h.create_table()
+        await h.put("a", v="early")
+        h.clock.advance(10)
+        middle = h.clock.now()
+        h.clock.advance(10)
+        await h.put("a", v="late")
+        shard = (await h.shards(arn))[0]["ShardId"]
+        body = {"StreamArn": arn, "ShardId": shard, "ShardIteratorType": "AT_TIMESTAMP", "Timestamp": middle}
+        iterator = (await h.call(get_shard_iterator.run, **body))["ShardIterator"]
+        page = await h.records(iterator)
+        assert [r["dynamodb"]["NewImage"]["v"]["S"] for r in page["Records"]] == ["late"]
+        with pytest.raises(ValidationException):
+            await h.call(get_shard_iterator.run, **{**body, "Timestamp": "not a time"})
+        with pytest.raises(ValidationException):
+            await h.call(get_shard_iterator.run, **{**body, "ShardIteratorType": "LATEST"})
+
+    run_with_harness(scenario, stream_partitions=1)
+
+
+def test_reenable_within_the_same_millisecond_gets_a_new_stream() -> None:
+    async def scenario(h: StreamHarness) -> None:
+        first = await h.create_table()
+        await h.update_table(StreamSpecification={"StreamEnabled": False})
+        again = await h.update_table(StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})
+        second = again["TableDescription"]["LatestStreamArn"]
+        assert second != first
+        await h.put("a", v="1")
+        assert [r["eventName"] for r in await h.read_all(second)] == ["INSERT"]
+        assert await h.read_all(first) == []
+
+    run_with_harness(scenario)

@@ -110,15 +110,21 @@ def _swap(definition: TableDefinition, index: IndexDefinition) -> tuple[IndexDef
     return tuple(index if i.name == index.name else i for i in definition.indexes)
 
 
-def settle_small_index_jobs(view: WriteView, table_name: str, limit: int = INLINE_ITEMS) -> None:
-    """Inside UpdateTable's work: builds a new GSI of a table with at most `limit` items, and empties a
-    deleted GSI with at most `limit` entries, in this transaction. Larger ones are left to run_index_jobs."""
+def settle_small_index_jobs(view: WriteView, table_name: str, limit: int | None = None) -> None:
+    """Inside UpdateTable's work: builds a new GSI of a table with at most `limit` (INLINE_ITEMS) items,
+    and empties a deleted GSI with at most that many entries, in this transaction. Larger ones are left to
+    the background jobs of start_index_jobs."""
     table = view.get_table(table_name)
     if table is None:
         return
+    limit = INLINE_ITEMS if limit is None else limit
     for plan in index_plans(table):
-        if plan.status == CREATING and table.item_count <= limit:
-            backfill_batch(view, table_name, table.table_id, plan.name, None, limit + 1)
+        if plan.status == CREATING:
+            if table.item_count <= limit:
+                backfill_batch(view, table_name, table.table_id, plan.name, None, limit + 1)
+            else:
+                # From now on reads are refused as from a backfilling index, until the job finishes.
+                mark_backfilling(view, table_name, table.table_id, plan.name)
         elif plan.status == DELETING and view.index_statistics(table.table_id, plan.name)[0] <= limit:
             drop_batch(view, table_name, table.table_id, plan.name, limit + 1)
 
@@ -129,9 +135,10 @@ _JobKey = tuple[str, str, str]  # table id, index name, status the job moves the
 _RUNNING: dict[_JobKey, asyncio.Task[None]] = {}
 
 
-def start_index_jobs(storage: StorageBackend, table: StoredTable, batch_items: int = BATCH_ITEMS) -> None:
+def start_index_jobs(storage: StorageBackend, table: StoredTable, batch_items: int | None = None) -> None:
     """Starts a background job for every CREATING or DELETING index of the table that has none running in
     this process (after a restart, the first DescribeTable or UpdateTable resumes them)."""
+    batch_items = BATCH_ITEMS if batch_items is None else batch_items
     for plan in index_plans(table):
         if plan.status not in (CREATING, DELETING):
             continue

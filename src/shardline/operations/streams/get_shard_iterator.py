@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from shardline.errors import ValidationException
 from shardline.operations.context import OperationContext
 from shardline.streams.reader import StreamReader
 
@@ -18,7 +19,10 @@ def _timestamp(raw: Any) -> float | None:
         return None
     if isinstance(raw, int | float):
         return float(raw)
-    return datetime.fromisoformat(str(raw).replace("Z", "+00:00")).timestamp()
+    try:
+        return datetime.fromisoformat(str(raw).replace("Z", "+00:00")).timestamp()
+    except ValueError as bad:
+        raise ValidationException(f"Invalid Timestamp: {raw}") from bad
 
 
 async def run(ctx: OperationContext, body: dict[str, Any]) -> dict[str, Any]:

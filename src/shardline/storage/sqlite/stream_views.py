@@ -20,6 +20,8 @@ from shardline.storage.backend import (
     StoredStreamRecord,
 )
 
+TRIM_BATCH = 50_000
+
 _STREAM_COLUMNS = (
     "stream_id, table_name, table_id, label, view_type, key_elements, created_at, enabled, disabled_at"
 )
@@ -145,9 +147,13 @@ class StreamReadMixin:
             raise StorageError(f"no shard {shard_no}")
         return int(last[0][0])
 
-    def shard_record_bytes(self, shard_no: int) -> int:
-        rows = self._stream_rows("SELECT coalesce(sum(size), 0) FROM stream_records WHERE shard_no = ?", (shard_no,))
-        return int(rows[0][0])
+    def shard_record_bytes(self, shard_no: int, after_sequence: int = 0) -> tuple[int, int]:
+        rows = self._stream_rows(
+            "SELECT coalesce(sum(size), 0), coalesce(max(sequence), ?) FROM stream_records"
+            " WHERE shard_no = ? AND sequence > ?",
+            (after_sequence, shard_no, after_sequence),
+        )
+        return int(rows[0][0]), int(rows[0][1])
 
     def stream_iterator_key(self) -> bytes:
         rows = self._stream_rows("SELECT value FROM stream_meta WHERE name = 'iterator_key'", ())
@@ -292,13 +298,23 @@ class StreamWriteMixin:
             if not last:
                 return 0
             bound = int(last[0][0])
-        removed = self._stream_rows(
-            "DELETE FROM stream_records WHERE shard_no = ? AND sequence <= ? RETURNING sequence", (shard_no, bound)
+        # at most TRIM_BATCH records a call, so one upkeep pass never holds the writer for long
+        cap = self._stream_rows(
+            "SELECT sequence FROM stream_records WHERE shard_no = ? ORDER BY sequence LIMIT 1 OFFSET ?",
+            (shard_no, TRIM_BATCH - 1),
         )
-        if removed:
+        if cap:
+            bound = min(bound, int(cap[0][0]))
+        try:
+            removed = self._sql().execute(
+                "DELETE FROM stream_records WHERE shard_no = ? AND sequence <= ?", (shard_no, bound)
+            ).rowcount
+        except sqlite3.Error as error:
+            raise StorageError(f"sqlite: {error}") from error
+        if removed > 0:
             self._stream_rows(
                 "UPDATE stream_shards SET trimmed_through = max(trimmed_through, ?) WHERE shard_no = ?"
                 " RETURNING shard_no",
-                (max(int(row[0]) for row in removed), shard_no),
+                (bound, shard_no),
             )
-        return len(removed)
+        return max(removed, 0)
