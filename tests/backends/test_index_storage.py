@@ -268,3 +268,65 @@ def test_index_entries_survive_reopen(persistent_factory: BackendFactory, tmp_pa
 
     persistent_factory.run(tmp_path, write)
     persistent_factory.run(tmp_path, read)
+
+
+@pytest.mark.parametrize("forward", [True, False], ids=["forward", "backward"])
+@pytest.mark.parametrize("inclusive", [True, False], ids=["inclusive", "exclusive"])
+def test_pages_of_a_bounded_range_continue_after_the_start_key(
+    factory: BackendFactory, tmp_path: Path, forward: bool, inclusive: bool
+) -> None:
+    async def scenario(backend: StorageBackend) -> None:
+        table = await create(backend)
+        entries: list[tuple[IndexKey, Item, int]] = [
+            (entry_key("p", number(str(n // 2)), f"b{n:03d}"), {}, 1) for n in range(300)
+        ]
+        await put_entries(backend, table.table_id, "i", entries)
+        key_range = KeyRange(number("20"), inclusive, number("120"), inclusive)
+        whole = await query(backend, table.table_id, "i", "p", key_range, forward=forward)
+        in_range = [
+            key for key, _, _ in entries
+            if (number("20") <= key.sort <= number("120"))
+            and (inclusive or key.sort not in (number("20"), number("120")))
+        ]
+        assert whole == (sorted(in_range) if forward else sorted(in_range, reverse=True))
+        paged: list[IndexKey] = []
+        start: IndexKey | None = None
+        while True:
+            page = await query(backend, table.table_id, "i", "p", key_range, forward=forward, start=start, limit=9)
+            paged.extend(page)
+            if len(page) < 9:
+                break
+            start = page[-1]
+        assert paged == whole
+
+    factory.run(tmp_path, scenario)
+
+
+def test_a_segment_pages_through_its_own_entries_only(factory: BackendFactory, tmp_path: Path) -> None:
+    async def scenario(backend: StorageBackend) -> None:
+        table = await create(backend)
+        entries: list[tuple[IndexKey, Item, int]] = [
+            (entry_key(f"g{n}", b"", f"b{n}"), {}, 1) for n in range(300)
+        ]
+        await put_entries(backend, table.table_id, "i", entries)
+        segment = HashSegment(-(2**61), 2**62)
+        expected = sorted(
+            (key for key, _, _ in entries if segment.lower <= partition_hash(key.partition) <= segment.upper),
+            key=lambda k: (partition_hash(k.partition), k.partition),
+        )
+        assert 0 < len(expected) < 300
+        paged: list[IndexKey] = []
+        start: IndexKey | None = None
+        while True:
+
+            def scan_page(view: ReadView, after: IndexKey | None = start) -> list[IndexKey]:
+                return [k for k, _ in view.scan_index(table.table_id, "i", after, 11, segment)]
+
+            page = await backend.read(scan_page)
+            paged.extend(page)
+            if len(page) < 11:
+                break
+            start = page[-1]
+        assert paged == expected
+
+    factory.run(tmp_path, scenario)

@@ -16,7 +16,7 @@ from shardline.errors import ShardlineError
 from shardline.operations.indexes.projection import CREATING, DELETING, index_entry, index_plans, plan_of
 from shardline.operations.tables.definition import IndexDefinition, TableDefinition, definition_of
 from shardline.operations.tables.table_updates import used_attribute_types
-from shardline.storage.backend import ItemKey, StorageBackend, StoredTable, WriteView
+from shardline.storage.backend import ItemKey, ReadView, StorageBackend, StoredTable, WriteView
 
 BATCH_ITEMS = 500
 # Tables (and deleted indexes) up to this many items are settled inside the UpdateTable transaction.
@@ -150,6 +150,27 @@ def start_index_jobs(storage: StorageBackend, table: StoredTable, batch_items: i
         )
         _RUNNING[key] = task
         task.add_done_callback(lambda _, key=key: _RUNNING.pop(key, None))  # type: ignore[misc]
+
+
+async def resume_index_jobs(storage: StorageBackend, batch_items: int | None = None) -> int:
+    """At server start: starts the jobs a previous process left unfinished; returns how many tables
+    have one."""
+
+    def unfinished(view: ReadView) -> list[StoredTable]:
+        found: list[StoredTable] = []
+        after: str | None = None
+        while names := view.list_table_names(after, 100):
+            for name in names:
+                table = view.get_table(name)
+                if table is not None and any(p.status in (CREATING, DELETING) for p in index_plans(table)):
+                    found.append(table)
+            after = names[-1]
+        return found
+
+    tables = await storage.read(unfinished)
+    for table in tables:
+        start_index_jobs(storage, table, batch_items)
+    return len(tables)
 
 
 async def run_index_job(

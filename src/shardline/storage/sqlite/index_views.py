@@ -32,6 +32,48 @@ def _entry(row: _Row) -> tuple[IndexKey, Item]:
     return IndexKey(partition, sort, ItemKey(base_partition, base_sort)), _decode(blob)
 
 
+def _partition_conditions(
+    table_id: str, index_name: str, partition: bytes, key_range: KeyRange, forward: bool,
+    cursor: tuple[bytes, bytes, bytes] | None,
+) -> tuple[list[str], list[object]]:
+    """WHERE terms for one index partition's sort-key range, continuing after `cursor`. The cursor
+    replaces the bound on the side the read starts from: SQLite seeks the primary key by the row value
+    only when no plain bound on sk competes with it, and a page deep into a range must not walk the
+    entries before it."""
+    conditions = ["table_id = ?", "index_name = ?", "partition_hash = ?", "pk = ?"]
+    parameters: list[object] = [table_id, index_name, partition_hash(partition), partition]
+    lower: tuple[bytes, bool] | None = None
+    if key_range.lower is not None:
+        lower = (key_range.lower, key_range.lower_inclusive)
+    upper: tuple[bytes, bool] | None = None
+    if key_range.upper is not None:
+        upper = (key_range.upper, key_range.upper_inclusive)
+    if cursor is not None:
+        start_bound = lower if forward else upper
+        if start_bound is None or _cursor_within(cursor[0], start_bound, forward):
+            conditions.append("(sk, base_pk, base_sk) > (?, ?, ?)" if forward else "(sk, base_pk, base_sk) < (?, ?, ?)")
+            parameters.extend(cursor)
+            if forward:
+                lower = None
+            else:
+                upper = None
+    if lower is not None:
+        conditions.append("sk >= ?" if lower[1] else "sk > ?")
+        parameters.append(lower[0])
+    if upper is not None:
+        conditions.append("sk <= ?" if upper[1] else "sk < ?")
+        parameters.append(upper[0])
+    return conditions, parameters
+
+
+def _cursor_within(sort: bytes, bound: tuple[bytes, bool], forward: bool) -> bool:
+    """Whether a cursor at `sort` lies past the starting bound, so that it can stand in for the bound."""
+    value, inclusive = bound
+    if sort == value:
+        return inclusive
+    return sort > value if forward else sort < value
+
+
 class IndexReadMixin:
     if TYPE_CHECKING:
 
@@ -47,37 +89,22 @@ class IndexReadMixin:
         self, table_id: str, index_name: str, partition: bytes, key_range: KeyRange, forward: bool,
         exclusive_start: IndexKey | None, limit: int,
     ) -> Iterator[tuple[IndexKey, Item]]:
-        conditions = ["table_id = ?", "index_name = ?", "partition_hash = ?", "pk = ?"]
-        parameters: list[object] = [table_id, index_name, partition_hash(partition), partition]
-        if key_range.lower is not None:
-            conditions.append("sk >= ?" if key_range.lower_inclusive else "sk > ?")
-            parameters.append(key_range.lower)
-        if key_range.upper is not None:
-            conditions.append("sk <= ?" if key_range.upper_inclusive else "sk < ?")
-            parameters.append(key_range.upper)
-        order = "ASC" if forward else "DESC"
-        select = (
-            "SELECT partition_hash, pk, sk, base_pk, base_sk, item FROM index_entries WHERE "
-            + " AND ".join(conditions)
-        )
-        ordering = f" ORDER BY sk {order}, base_pk {order}, base_sk {order} LIMIT ?"
-        after = " AND (sk, base_pk, base_sk) > (?, ?, ?)" if forward else " AND (sk, base_pk, base_sk) < (?, ?, ?)"
         cursor: tuple[bytes, bytes, bytes] | None = None
         if exclusive_start is not None:
             cursor = (exclusive_start.sort, exclusive_start.base.partition, exclusive_start.base.sort)
-        return self._query_index_chunks(select, ordering, after, tuple(parameters), cursor, limit)
-
-    def _query_index_chunks(
-        self, select: str, ordering: str, after: str, parameters: tuple[object, ...],
-        cursor: tuple[bytes, bytes, bytes] | None, limit: int,
-    ) -> Iterator[tuple[IndexKey, Item]]:
+        order = "ASC" if forward else "DESC"
         remaining = limit
         while remaining > 0:
             chunk = min(remaining, INDEX_CHUNK_ROWS)
-            if cursor is None:
-                rows = self._index_rows(select + ordering, (*parameters, chunk))
-            else:
-                rows = self._index_rows(select + after + ordering, (*parameters, *cursor, chunk))
+            conditions, parameters = _partition_conditions(
+                table_id, index_name, partition, key_range, forward, cursor
+            )
+            rows = self._index_rows(
+                "SELECT partition_hash, pk, sk, base_pk, base_sk, item FROM index_entries WHERE "
+                + " AND ".join(conditions)
+                + f" ORDER BY sk {order}, base_pk {order}, base_sk {order} LIMIT ?",
+                (*parameters, chunk),
+            )
             for row in rows:
                 yield _entry(row)
             if len(rows) < chunk:
@@ -103,25 +130,28 @@ class IndexReadMixin:
         self, table_id: str, index_name: str, cursor: tuple[int, bytes, bytes, bytes, bytes] | None,
         limit: int, segment: HashSegment | None,
     ) -> Iterator[tuple[IndexKey, Item]]:
-        select = (
-            "SELECT partition_hash, pk, sk, base_pk, base_sk, item FROM index_entries"
-            " WHERE table_id = ? AND index_name = ?"
-        )
-        bounds: tuple[object, ...] = ()
-        if segment is not None:
-            select += " AND partition_hash BETWEEN ? AND ?"
-            bounds = (segment.lower, segment.upper)
-        ordering = " ORDER BY partition_hash, pk, sk, base_pk, base_sk LIMIT ?"
-        after = " AND (partition_hash, pk, sk, base_pk, base_sk) > (?, ?, ?, ?, ?)"
         remaining = limit
         while remaining > 0:
             chunk = min(remaining, INDEX_CHUNK_ROWS)
-            if cursor is None:
-                rows = self._index_rows(select + ordering, (table_id, index_name, *bounds, chunk))
-            else:
-                rows = self._index_rows(
-                    select + after + ordering, (table_id, index_name, *bounds, *cursor, chunk)
-                )
+            conditions = ["table_id = ?", "index_name = ?"]
+            parameters: list[object] = [table_id, index_name]
+            # As for queries: a cursor inside the segment stands in for its lower bound, so SQLite seeks
+            # straight to it.
+            if cursor is not None and (segment is None or cursor[0] >= segment.lower):
+                conditions.append("(partition_hash, pk, sk, base_pk, base_sk) > (?, ?, ?, ?, ?)")
+                parameters.extend(cursor)
+            elif segment is not None:
+                conditions.append("partition_hash >= ?")
+                parameters.append(segment.lower)
+            if segment is not None:
+                conditions.append("partition_hash <= ?")
+                parameters.append(segment.upper)
+            rows = self._index_rows(
+                "SELECT partition_hash, pk, sk, base_pk, base_sk, item FROM index_entries WHERE "
+                + " AND ".join(conditions)
+                + " ORDER BY partition_hash, pk, sk, base_pk, base_sk LIMIT ?",
+                (*parameters, chunk),
+            )
             for row in rows:
                 yield _entry(row)
             if len(rows) < chunk:

@@ -187,3 +187,17 @@ def _table_id(plane: ControlPlane) -> str:
     table = plane.loop.run_until_complete(plane.context.storage.read(lambda view: view.get_table("items")))
     assert table is not None
     return table.table_id
+
+
+def test_resume_index_jobs_restarts_unfinished_builds_at_start(plane: ControlPlane) -> None:
+    count = 30
+    create_with_items(plane, count)
+    add_gsi(plane)
+    for task in list(backfill._RUNNING.values()):
+        task.cancel()
+    plane.loop.run_until_complete(asyncio.sleep(0))
+    resumed = plane.loop.run_until_complete(backfill.resume_index_jobs(plane.context.storage))
+    assert resumed == 1
+    plane.loop.run_until_complete(backfill.wait_for_index_jobs())
+    assert plane.loop.run_until_complete(backfill.resume_index_jobs(plane.context.storage)) == 0
+    assert query_g(plane, "g1") == expected_keys(count, "g1")
