@@ -15,9 +15,11 @@ from typing import Any
 import uvicorn
 
 from shardline.clock import Clock, SystemClock
+from shardline.credentials import CredentialStore, load_credentials
 from shardline.operations.context import OperationContext
 from shardline.operations.registry import build_registry
 from shardline.protocol.asgi import build_app
+from shardline.protocol.auth import Authenticator
 from shardline.settings import Settings
 from shardline.storage.backend import StorageBackend
 from shardline.storage.sqlite.backend import SqliteBackend
@@ -115,6 +117,8 @@ async def serve(
     storage: StorageBackend | None = None,
 ) -> None:
     """Serves until SIGTERM/SIGINT (or until the uvicorn server is told to exit), then closes the store."""
+    # Read before the store opens, so that a bad --auth file stops the server before it touches any data.
+    credentials: CredentialStore | None = load_credentials(settings.auth_file) if settings.auth_file else None
     store: StorageBackend = storage if storage is not None else open_storage(settings)
     try:
         time_source = clock if clock is not None else SystemClock()
@@ -125,7 +129,8 @@ async def serve(
                 storage=store, clock=time_source, settings=settings, request_id=request_id
             )
 
-        app = build_app(registry, context_for, region=settings.region)
+        authenticator = Authenticator(credentials, time_source)
+        app = build_app(registry, context_for, region=settings.region, authenticator=authenticator)
         server = _Server(build_uvicorn_config(app, settings), settings.host, on_ready)
         upkeep = asyncio.create_task(run_upkeep(store, time_source, settings), name="shardline-stream-upkeep")
         try:

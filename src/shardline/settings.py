@@ -28,3 +28,6 @@ class Settings:
     # A partition splits once its open shard has taken this many bytes of records (AWS splits partitions
     # that grow past ~10 GB or take heavy write load).
     partition_split_bytes: int = 10 * 1024**3
+    # `serve --auth FILE`: SigV4 signatures are verified against the keys in this file (credentials.py
+    # describes its format); None accepts any well-formed credentials. The path only: secrets never sit here.
+    auth_file: Path | None = None

@@ -11,6 +11,7 @@ import click
 from shardline import __version__
 from shardline.cli.shards import shards
 from shardline.cli.tail import tail
+from shardline.credentials import CredentialsFileError
 from shardline.errors import StorageError
 from shardline.settings import Settings
 
@@ -66,10 +67,15 @@ def main() -> None:
     "--partition-split-bytes", default=10 * 1024**3, show_default=True, type=click.IntRange(min=1),
     help="A partition splits in two once its open shard has taken this many bytes of stream records.",
 )
+@click.option(
+    "--auth", "auth_file", default=None, type=click.Path(dir_okay=False, path_type=Path),
+    help="Verify the SigV4 signature of every request against the access keys in FILE (lines "
+    "ACCESS_KEY_ID:SECRET_ACCESS_KEY); without it, any well-formed credentials are accepted.",
+)
 def serve(
     host: str, port: int, data_dir: Path, in_memory: bool, region: str, relaxed_durability: bool,
     shard_rollover_seconds: float, stream_retention_seconds: float, iterator_ttl_seconds: float,
-    stream_throttling: bool, stream_partitions: int, partition_split_bytes: int,
+    stream_throttling: bool, stream_partitions: int, partition_split_bytes: int, auth_file: Path | None,
 ) -> None:
     """Run the DynamoDB-compatible server until SIGTERM or Ctrl-C.
 
@@ -88,10 +94,11 @@ def serve(
         stream_throttling=stream_throttling,
         stream_partitions=stream_partitions,
         partition_split_bytes=partition_split_bytes,
+        auth_file=auth_file,
     )
     try:
         code = run(settings)
-    except (StorageError, OSError) as error:  # the data dir cannot be created or the store opened
+    except (StorageError, CredentialsFileError, OSError) as error:  # no data dir, store or --auth file
         click.echo(f"shardline: {error}", err=True)
         sys.exit(1)
     sys.exit(code)

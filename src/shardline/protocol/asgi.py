@@ -6,10 +6,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
+from urllib.parse import quote
 
-from shardline.errors import SerializationException
+from shardline.errors import SerializationException, ShardlineError
 from shardline.operations.registry import Handler
 from shardline.protocol.admin import ADMIN_PREFIX, AdminEndpoint
+from shardline.protocol.auth import Authenticator
 from shardline.protocol.dispatch import Dispatcher
 from shardline.protocol.error_envelope import render_error
 from shardline.protocol.framing import (
@@ -36,9 +38,16 @@ log = logging.getLogger("shardline.protocol")
 class ShardlineApp:
     """An ASGI 3 callable; build it with build_app()."""
 
-    def __init__(self, pipeline: Pipeline, region: str, admin: AdminEndpoint | None = None) -> None:
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        region: str,
+        admin: AdminEndpoint | None = None,
+        authenticator: Authenticator | None = None,
+    ) -> None:
         self._pipeline = pipeline
         self._admin = admin
+        self._authenticator = authenticator if authenticator is not None else Authenticator()
         self._health = f"healthy: dynamodb.{region}.amazonaws.com ".encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -50,9 +59,10 @@ class ShardlineApp:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = new_request_id()
-        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+        header_list = tuple((name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"])
+        headers = dict(header_list)
         try:
-            response = await self._respond(scope, receive, headers, request_id)
+            response = await self._respond(scope, receive, headers, header_list, request_id)
         except BodyTooLarge:
             await _send_too_large(send, request_id)
             return
@@ -66,12 +76,25 @@ class ShardlineApp:
         await send({"type": "http.response.body", "body": response.body})
 
     async def _respond(
-        self, scope: Scope, receive: Receive, headers: Mapping[str, str], request_id: str
+        self,
+        scope: Scope,
+        receive: Receive,
+        headers: Mapping[str, str],
+        header_list: tuple[tuple[str, str], ...],
+        request_id: str,
     ) -> HttpResponse:
         method = scope["method"]
         raw = await _read_body(receive, headers)
         path = str(scope.get("path", "/"))
+        raw_path = _raw_path(scope, path)
+        query_string = scope.get("query_string", b"").decode("latin-1")
         if self._admin is not None and path.startswith(ADMIN_PREFIX):
+            if self._authenticator.verifies:
+                # Under --auth the controls obey the same rule as the API: a valid SigV4 signature.
+                denied = self._deny(headers, HttpRequest(method, query_string, headers, raw, request_id,
+                                                         raw_path, header_list))
+                if denied is not None:
+                    return denied
             return await self._admin.handle(method, path, raw, request_id)
         if method == "GET":
             return HttpResponse(200, self._health)
@@ -82,12 +105,30 @@ class ShardlineApp:
             return HttpResponse(status, payload, _content_type_for(headers))
         request = HttpRequest(
             method=method,
-            query_string=scope.get("query_string", b"").decode("latin-1"),
+            query_string=query_string,
             headers=headers,
             body=body,
             request_id=request_id,
+            raw_path=raw_path,
+            header_list=header_list,
+            payload=raw,
         )
         return await self._pipeline.handle(request)
+
+    def _deny(self, headers: Mapping[str, str], request: HttpRequest) -> HttpResponse | None:
+        try:
+            self._authenticator.authenticate(headers, request.signed_parts())
+        except ShardlineError as refused:
+            status, payload = render_error(refused, request.request_id)
+            return HttpResponse(status, payload, _content_type_for(headers))
+        return None
+
+
+def _raw_path(scope: Scope, path: str) -> str:
+    raw = scope.get("raw_path")
+    if isinstance(raw, bytes) and raw:
+        return raw.decode("latin-1").split("?", 1)[0]
+    return quote(path, safe="/~!$&'()*+,;=:@%")
 
 
 def _content_type_for(headers: Mapping[str, str]) -> str:
@@ -139,7 +180,10 @@ def build_app(
     *,
     region: str = "us-east-1",
     shapes: RequestShapes | None = None,
+    authenticator: Authenticator | None = None,
 ) -> ShardlineApp:
-    """The ASGI app over an operation registry; loads botocore's models once, here."""
-    pipeline = Pipeline(Dispatcher(registry), shapes or RequestShapes.load(), context_factory)
-    return ShardlineApp(pipeline, region, AdminEndpoint(context_factory))
+    """The ASGI app over an operation registry; loads botocore's models once, here. Without an
+    authenticator, signatures are checked for shape only."""
+    checker = authenticator if authenticator is not None else Authenticator()
+    pipeline = Pipeline(Dispatcher(registry), shapes or RequestShapes.load(), context_factory, checker)
+    return ShardlineApp(pipeline, region, AdminEndpoint(context_factory), checker)

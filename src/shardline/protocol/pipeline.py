@@ -4,14 +4,14 @@ authentication → empty body → shapes → operation. Every outcome, failures 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
 from shardline.errors import SerializationException
 from shardline.operations.context import OperationContext
-from shardline.protocol.auth import check_authentication
+from shardline.protocol.auth import Authenticator
 from shardline.protocol.dispatch import Dispatcher
 from shardline.protocol.error_envelope import render_error
 from shardline.protocol.framing import (
@@ -23,6 +23,7 @@ from shardline.protocol.framing import (
     response_content_type,
 )
 from shardline.protocol.shapes import RequestShapes
+from shardline.protocol.sigv4 import SignedRequest
 
 ContextFactory = Callable[[str], OperationContext]
 
@@ -34,6 +35,16 @@ class HttpRequest:
     headers: Mapping[str, str]  # lower-case names
     body: bytes
     request_id: str
+    # What signature verification needs besides: the path as sent, every header in arrival order and the
+    # body before Content-Encoding was undone (None: same as body).
+    raw_path: str = "/"
+    header_list: tuple[tuple[str, str], ...] = field(default=())
+    payload: bytes | None = None
+
+    def signed_parts(self) -> SignedRequest:
+        headers = self.header_list or tuple(self.headers.items())
+        payload = self.body if self.payload is None else self.payload
+        return SignedRequest(self.method, self.raw_path, self.query_string, headers, payload)
 
 
 def parse_json(body: bytes) -> Any:
@@ -48,11 +59,16 @@ def parse_json(body: bytes) -> Any:
 
 class Pipeline:
     def __init__(
-        self, dispatcher: Dispatcher, shapes: RequestShapes, context_factory: ContextFactory
+        self,
+        dispatcher: Dispatcher,
+        shapes: RequestShapes,
+        context_factory: ContextFactory,
+        authenticator: Authenticator | None = None,
     ) -> None:
         self._dispatcher = dispatcher
         self._shapes = shapes
         self._context_factory = context_factory
+        self._authenticator = authenticator if authenticator is not None else Authenticator()
 
     async def handle(self, request: HttpRequest) -> HttpResponse:
         method = request.method
@@ -72,7 +88,7 @@ class Pipeline:
     async def _run(self, request: HttpRequest) -> dict[str, Any]:
         body: Any = parse_json(request.body) if request.body else None
         target = self._dispatcher.resolve(request.headers.get("x-amz-target"))
-        check_authentication(request.headers, request.query_string)
+        self._authenticator.authenticate(request.headers, request.signed_parts())
         if not request.body:
             # AWS checks for a body only after the target and the signature.
             raise SerializationException()

@@ -141,6 +141,33 @@ class AppendedRecord:
     sequence: int
 
 
+# --- triggers: event source mappings and their checkpoints (see triggers/ for their meaning) -------------
+
+
+@dataclass(frozen=True)
+class StoredMapping:
+    """An event source mapping made through the API: `document` is the triggers layer's opaque JSON."""
+
+    uuid: str
+    document: bytes
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class StoredCheckpoint:
+    """Where a mapping stands in one shard: `position` is the triggers layer's opaque marker of what is done
+    (a sequence number after which processing resumes), `finished` says the shard is done, and `window`
+    holds its tumbling-window state (opaque JSON) when it has one."""
+
+    mapping_uuid: str
+    stream_arn: str
+    shard_id: str
+    position: str
+    finished: bool
+    updated_at: float
+    window: bytes | None = None
+
+
 class ReadView(Protocol):
     def get_table(self, name: str) -> StoredTable | None: ...
 
@@ -224,6 +251,16 @@ class ReadView(Protocol):
         """A number above every sequence number this store has ever allocated."""
         ...
 
+    # --- triggers ----------------------------------------------------------------------------------------
+
+    def list_trigger_mappings(self) -> list[StoredMapping]:
+        """Every stored mapping, in uuid order."""
+        ...
+
+    def list_trigger_checkpoints(self, mapping_uuid: str) -> list[StoredCheckpoint]:
+        """The mapping's checkpoints, in (stream_arn, shard_id) order."""
+        ...
+
 
 class WriteView(ReadView, Protocol):
     def create_table(self, table: StoredTable) -> None: ...
@@ -282,6 +319,24 @@ class WriteView(ReadView, Protocol):
     def trim_stream_records(self, shard_no: int, created_before: float) -> int:
         """Removes the shard's records created before the time, oldest first, and moves its
         trimmed_through past them; returns how many were removed."""
+        ...
+
+    # --- triggers ----------------------------------------------------------------------------------------
+
+    def put_trigger_mapping(self, mapping: StoredMapping) -> None:
+        """Creates or replaces a mapping."""
+        ...
+
+    def delete_trigger_mapping(self, uuid: str) -> None:
+        """Removes a mapping and all its checkpoints."""
+        ...
+
+    def put_trigger_checkpoint(self, checkpoint: StoredCheckpoint) -> None:
+        """Creates or replaces the checkpoint of (mapping_uuid, stream_arn, shard_id)."""
+        ...
+
+    def delete_trigger_checkpoints(self, mapping_uuid: str) -> None:
+        """Removes every checkpoint of a mapping (its mapping row stays)."""
         ...
 
 

@@ -66,6 +66,7 @@ def apply_update(
         updated = _update_stream(updated, table_name, stream, now)
     if billing_mode is not None or throughput is not None:
         updated = _update_billing(updated, billing_mode, throughput, gsi_updates, now)
+    _check_online_index_limit(definition, gsi_updates)
     statuses: dict[str, str] = {}
     deleted: list[IndexDefinition] = []
     for update in gsi_updates:
@@ -89,6 +90,17 @@ def apply_update(
     )
     status = "ACTIVE" if only_index_updates and not table_changed else "UPDATING"
     return UpdateOutcome(updated, described, status, statuses)
+
+
+def _check_online_index_limit(definition: TableDefinition, gsi_updates: Sequence[GsiUpdate]) -> None:
+    # AWS builds or removes one GSI of a table at a time, counting those still CREATING or DELETING.
+    # Deleting the index that is being built is allowed, so indexes are counted by name.
+    busy = {index.name for index in definition.indexes if index.status in ("CREATING", "DELETING")}
+    busy.update(update.name for update in gsi_updates if update.action != "Update")
+    if len(busy) > 1:
+        raise LimitExceededException(
+            "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table"
+        )
 
 
 def _update_stream(

@@ -144,6 +144,33 @@ MIGRATIONS: tuple[Migration, ...] = (
             "INSERT INTO stream_meta (name, value) VALUES ('sequence_high', 0)",
         ),
     ),
+    Migration(
+        4,
+        "trigger mappings and checkpoints",
+        (
+            """
+            CREATE TABLE trigger_mappings (
+                uuid TEXT PRIMARY KEY NOT NULL,
+                document BLOB NOT NULL,
+                updated_at REAL NOT NULL
+            ) WITHOUT ROWID
+            """,
+            # Checkpoints are kept for mappings from a triggers file too (which have no mapping row), so
+            # there is no foreign key: a file mapping with the same uuid resumes where it stopped.
+            """
+            CREATE TABLE trigger_checkpoints (
+                mapping_uuid TEXT NOT NULL,
+                stream_arn TEXT NOT NULL,
+                shard_id TEXT NOT NULL,
+                position TEXT NOT NULL,
+                finished INTEGER NOT NULL,
+                updated_at REAL NOT NULL,
+                window_state BLOB,
+                PRIMARY KEY (mapping_uuid, stream_arn, shard_id)
+            ) WITHOUT ROWID
+            """,
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -19,6 +19,7 @@ from shardline.storage.backend import HashSegment, ItemKey, KeyRange, StoredTabl
 from shardline.storage.sqlite.catalog import PendingCatalog
 from shardline.storage.sqlite.index_views import IndexReadMixin, IndexWriteMixin
 from shardline.storage.sqlite.stream_views import StreamReadMixin, StreamWriteMixin
+from shardline.storage.sqlite.trigger_views import TriggerReadMixin, TriggerWriteMixin
 from shardline.values.key_codec import partition_hash
 from shardline.values.types import Item
 
@@ -56,7 +57,7 @@ def decode_item(blob: bytes) -> Item:
     return cast(Item, orjson.loads(blob))
 
 
-class SqliteReadView(IndexReadMixin, StreamReadMixin):
+class SqliteReadView(IndexReadMixin, StreamReadMixin, TriggerReadMixin):
     def __init__(self, connection: sqlite3.Connection, catalog: CatalogLookup) -> None:
         self._connection = connection
         self._catalog = catalog
@@ -174,7 +175,7 @@ class SqliteReadView(IndexReadMixin, StreamReadMixin):
             cursor = (last[0], last[1], last[2])
 
 
-class SqliteWriteView(IndexWriteMixin, StreamWriteMixin, SqliteReadView):
+class SqliteWriteView(IndexWriteMixin, StreamWriteMixin, TriggerWriteMixin, SqliteReadView):
     """Writes go to SQL at once (inside the work's savepoint); table rows and counters go to the work's
     layer of the pending catalog, and counters reach SQL once per group (see writer.flush_counters)."""
 

@@ -201,3 +201,55 @@ def test_resume_index_jobs_restarts_unfinished_builds_at_start(plane: ControlPla
     plane.loop.run_until_complete(backfill.wait_for_index_jobs())
     assert plane.loop.run_until_complete(backfill.resume_index_jobs(plane.context.storage)) == 0
     assert query_g(plane, "g1") == expected_keys(count, "g1")
+
+
+ONE_AT_A_TIME = (
+    "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table"
+)
+
+
+def create_update(name: str, attribute: str) -> dict[str, Any]:
+    return {
+        "Create": {
+            "IndexName": name,
+            "KeySchema": [{"AttributeName": attribute, "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "KEYS_ONLY"},
+        }
+    }
+
+
+def test_one_index_is_built_or_removed_at_a_time(plane: ControlPlane) -> None:
+    create_with_items(plane, 30)
+    with pytest.raises(ServiceError) as two_at_once:
+        plane.call(
+            update_table,
+            {
+                "TableName": "items",
+                "AttributeDefinitions": [
+                    {"AttributeName": "g", "AttributeType": "S"},
+                    {"AttributeName": "h", "AttributeType": "S"},
+                ],
+                "GlobalSecondaryIndexUpdates": [create_update("by-g", "g"), create_update("by-h", "h")],
+            },
+        )
+    assert (two_at_once.value.code(), two_at_once.value.message) == ("LimitExceededException", ONE_AT_A_TIME)
+    add_gsi(plane)  # large table: stays CREATING while the job runs
+    with pytest.raises(ServiceError) as while_building:
+        plane.call(
+            update_table,
+            {
+                "TableName": "items",
+                "AttributeDefinitions": [{"AttributeName": "h", "AttributeType": "S"}],
+                "GlobalSecondaryIndexUpdates": [create_update("by-h", "h")],
+            },
+        )
+    assert (while_building.value.code(), while_building.value.message) == ("LimitExceededException", ONE_AT_A_TIME)
+    # the index being built may itself be deleted
+    plane.call(update_table, {"TableName": "items", "GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "by-g"}}]})
+    plane.loop.run_until_complete(backfill.wait_for_index_jobs())
+    assert gsi_description(plane) is None
+    table_id = _table_id(plane)
+    statistics = plane.loop.run_until_complete(
+        plane.context.storage.read(lambda view: view.index_statistics(table_id, "by-g"))
+    )
+    assert statistics == (0, 0)

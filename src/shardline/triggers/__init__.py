@@ -1,0 +1,1 @@
+"""Triggers: Lambda-style event source mappings over DynamoDB streams (configuration, filters, runtime)."""
