@@ -32,9 +32,18 @@ PLANNED: dict[str, str] = {
 
 # Notes on served operations: what is partial or different.
 NOTES: dict[str, str] = {
-    "CreateTable": "LSIs/GSIs accepted, validated and described; index maintenance arrives with issue #3. "
+    "CreateTable": "LSIs and GSIs maintained in the item's transaction (KEYS_ONLY, INCLUDE, ALL; sparse). "
     "StreamSpecification creates the stream and its shards in the same transaction.",
-    "UpdateTable": "Billing mode, throughput, stream specification, deletion protection, table class, SSE.",
+    "UpdateTable": "Billing mode, throughput, stream enable/disable, deletion protection, table class, SSE; "
+    "GSI create (CREATING, backfill in atomic batches, then ACTIVE) and delete (DELETING). Replicas rejected.",
+    "Query": "Key conditions (also legacy KeyConditions), filters, projections, Select, paging, 1 MB pages, "
+    "LSI/GSI queries (LSIs fetch unprojected attributes from the table).",
+    "Scan": "Filters, projections, Select, paging, parallel scan segments, index scans, legacy ScanFilter.",
+    "BatchGetItem": "100 keys, 16 MB with UnprocessedKeys, per-table projection and consistency.",
+    "BatchWriteItem": "25 requests; a refused batch writes nothing; UnprocessedItems always empty.",
+    "TransactWriteItems": "All-or-nothing, CancellationReasons in order, ClientRequestToken for 10 minutes "
+    "(per process). The 4 MB total size limit is not enforced yet.",
+    "TransactGetItems": "One consistent snapshot.",
     "DescribeEndpoints": "Answers the regional endpoint, as AWS does.",
     "DescribeLimits": "AWS's default account and table limits.",
     "UpdateItem": "UpdateExpression (SET/REMOVE/ADD/DELETE) and the legacy AttributeUpdates.",

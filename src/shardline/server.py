@@ -1,4 +1,4 @@
-"""The server process: Settings → SqliteBackend → operation registry → ASGI app → uvicorn, with a
+"""The server process: Settings → SqliteBackend → operation registry → app → protocol/http_server.py, with a
 clean shutdown on SIGTERM/SIGINT (stop accepting, finish in-flight requests, close the store)."""
 
 from __future__ import annotations
@@ -6,13 +6,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-import socket
 import sys
 from collections.abc import Callable, Generator
 from pathlib import Path
-from typing import Any
-
-import uvicorn
 
 from shardline.clock import Clock, SystemClock
 from shardline.credentials import CredentialStore, load_credentials
@@ -20,6 +16,8 @@ from shardline.operations.context import OperationContext
 from shardline.operations.registry import build_registry
 from shardline.protocol.asgi import build_app
 from shardline.protocol.auth import Authenticator
+from shardline.protocol.framing import MAX_REQUEST_BYTES
+from shardline.protocol.http_server import HttpServer
 from shardline.settings import Settings
 from shardline.storage.backend import StorageBackend
 from shardline.storage.sqlite.backend import SqliteBackend
@@ -50,63 +48,26 @@ def print_ready(url: str) -> None:
     print(f"shardline listening on {url}", flush=True)
 
 
-class _Server(uvicorn.Server):
-    """uvicorn's server with shardline's signal handling and ready notice.
-
-    uvicorn re-raises a captured SIGTERM/SIGINT after its own shutdown, which would kill the process
-    before the store is closed and turn exit code 0 into a signal death; these handlers only ask the
-    server to stop."""
-
-    def __init__(self, config: uvicorn.Config, host: str, on_ready: ReadyCallback) -> None:
-        super().__init__(config)
-        self._host = host
-        self._on_ready = on_ready
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Generator[None, None, None]:
-        loop = asyncio.get_running_loop()
-        installed: list[signal.Signals] = []
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
-                loop.add_signal_handler(sig, self.handle_exit, sig, None)
-            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread / no support
-                continue
-            installed.append(sig)
+@contextlib.contextmanager
+def _stop_on_signals(server: HttpServer) -> Generator[None, None, None]:
+    """SIGTERM/SIGINT ask the server to stop gracefully; a second one skips the wait for in-flight requests."""
+    loop = asyncio.get_running_loop()
+    installed: list[signal.Signals] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
         try:
-            yield
-        finally:
-            for sig in installed:
-                loop.remove_signal_handler(sig)
-
-    def handle_exit(self, sig: int, frame: Any) -> None:
-        # A second signal while shutting down skips the wait for in-flight requests.
-        if self.should_exit:
-            self.force_exit = True
-        self.should_exit = True
-
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        await super().startup(sockets=sockets)
-        if self.started and self.servers:
-            port = self.servers[0].sockets[0].getsockname()[1]
-            self._on_ready(f"http://{_url_host(self._host)}:{port}")
+            loop.add_signal_handler(sig, server.stop)
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread / no support
+            continue
+        installed.append(sig)
+    try:
+        yield
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
 
 
 def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
-
-
-def build_uvicorn_config(app: Any, settings: Settings) -> uvicorn.Config:
-    return uvicorn.Config(
-        app,
-        host=settings.host,
-        port=settings.port,
-        lifespan="off",
-        access_log=False,
-        log_config=None,
-        log_level="warning",
-        server_header=False,
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-    )
 
 
 async def serve(
@@ -116,7 +77,7 @@ async def serve(
     clock: Clock | None = None,
     storage: StorageBackend | None = None,
 ) -> None:
-    """Serves until SIGTERM/SIGINT (or until the uvicorn server is told to exit), then closes the store."""
+    """Serves until SIGTERM/SIGINT, then closes the store. OSError when the address cannot be bound."""
     # Read before the store opens, so that a bad --auth file stops the server before it touches any data.
     credentials: CredentialStore | None = load_credentials(settings.auth_file) if settings.auth_file else None
     store: StorageBackend = storage if storage is not None else open_storage(settings)
@@ -131,10 +92,16 @@ async def serve(
 
         authenticator = Authenticator(credentials, time_source)
         app = build_app(registry, context_for, region=settings.region, authenticator=authenticator)
-        server = _Server(build_uvicorn_config(app, settings), settings.host, on_ready)
+        server = HttpServer(
+            app, max_body_bytes=MAX_REQUEST_BYTES, clock=time_source, graceful_seconds=GRACEFUL_SHUTDOWN_SECONDS
+        )
         upkeep = asyncio.create_task(run_upkeep(store, time_source, settings), name="shardline-stream-upkeep")
         try:
-            await server.serve()
+            with _stop_on_signals(server):
+                await server.serve(
+                    settings.host, settings.port,
+                    lambda port: on_ready(f"http://{_url_host(settings.host)}:{port}"),
+                )
         finally:
             upkeep.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -146,7 +113,7 @@ async def serve(
 def _event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
     try:
         import uvloop
-    except ImportError:  # pragma: no cover - uvloop ships with uvicorn[standard] on Linux/macOS
+    except ImportError:  # pragma: no cover - uvloop is a dependency wherever it builds (not on Windows)
         return asyncio.new_event_loop
     factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
     return factory
@@ -155,10 +122,7 @@ def _event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
 def run(settings: Settings, *, on_ready: ReadyCallback = print_ready) -> int:
     """Runs the server to completion in a fresh event loop; the process exit code."""
     with asyncio.Runner(loop_factory=_event_loop_factory()) as runner:
-        try:
-            runner.run(serve(settings, on_ready=on_ready))
-        except SystemExit as stop:  # uvicorn exits this way when it cannot bind
-            return stop.code if isinstance(stop.code, int) else 1
+        runner.run(serve(settings, on_ready=on_ready))
     return 0
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from shardline import __version__
+from shardline.cli.consume import consume
 from shardline.cli.shards import shards
 from shardline.cli.tail import tail
 from shardline.credentials import CredentialsFileError
@@ -106,3 +107,4 @@ def serve(
 
 main.add_command(shards)
 main.add_command(tail)
+main.add_command(consume)

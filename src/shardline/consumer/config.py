@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class InitialPosition(str, Enum):
+class InitialPosition(StrEnum):
     """Where a new application starts reading shards that have no lease yet."""
 
     TRIM_HORIZON = "TRIM_HORIZON"  # everything the stream still holds

@@ -1,12 +1,13 @@
-"""The raw ASGI application: GET → health text, POST → the DynamoDB pipeline, anything else → AWS's
-404. It reads bodies up to the size limit, undoes gzip, and puts the framing headers on every answer."""
+"""The application: GET → health text, POST → the DynamoDB pipeline, anything else → AWS's 404. It undoes
+gzip and puts the framing headers on every answer; handle_http is the entry of our own HTTP server, and the
+ASGI __call__ (which reads bodies up to the size limit itself) stays for other servers and tests."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from shardline.errors import SerializationException, ShardlineError
 from shardline.operations.registry import Handler
@@ -31,6 +32,8 @@ from shardline.protocol.shapes import RequestShapes
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
+# (status, response headers with lower-case names, body): what handle_http answers.
+HttpAnswer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 log = logging.getLogger("shardline.protocol")
 
@@ -58,36 +61,64 @@ class ShardlineApp:
             await _lifespan(receive, send)
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request_id = new_request_id()
         header_list = tuple((name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"])
-        headers = dict(header_list)
         try:
-            response = await self._respond(scope, receive, headers, header_list, request_id)
+            raw = await _read_body(receive, header_list)
         except BodyTooLarge:
-            await _send_too_large(send, request_id)
-            return
+            status, headers, body = self.too_large_answer()
+        else:
+            path = str(scope.get("path", "/"))
+            status, headers, body = await self.handle_http(
+                scope["method"], _raw_path(scope, path), scope.get("query_string", b"").decode("latin-1"),
+                header_list, raw, path,
+            )
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    def too_large_answer(self) -> HttpAnswer:
+        # AWS answers an oversized body with a bare, chunked 413; no Content-Length means the server
+        # frames it with chunked transfer encoding.
+        return 413, [(b"x-amzn-requestid", new_request_id().encode("ascii"))], b""
+
+    async def handle_http(
+        self,
+        method: str,
+        raw_path: str,
+        query_string: str,
+        header_list: tuple[tuple[str, str], ...],
+        raw: bytes,
+        path: str | None = None,
+    ) -> HttpAnswer:
+        """The fast entry used by protocol/http_server.py: one complete request (header names in lower
+        case, in arrival order; the body as received) to (status, framed headers, body). `path` is
+        raw_path with %-escapes undone (computed when not given)."""
+        request_id = new_request_id()
+        headers = dict(header_list)
+        if path is None:
+            path = unquote(raw_path) if "%" in raw_path else raw_path
+        try:
+            response = await self._respond(method, path, raw_path, query_string, headers, header_list, raw,
+                                           request_id)
+        except BodyTooLarge:  # a compressed body that inflates beyond the limit
+            return 413, [(b"x-amzn-requestid", request_id.encode("ascii"))], b""
         except Exception as error:  # the last line of defence: never drop a request without an answer
             status, body = render_error(error, request_id)
             response = HttpResponse(status, body, _content_type_for(headers))
         if "origin" in headers:
             response.extra_headers.append(("Access-Control-Allow-Origin", "*"))
-        await send({"type": "http.response.start", "status": response.status,
-                    "headers": response_headers(response, request_id)})
-        await send({"type": "http.response.body", "body": response.body})
+        return response.status, response_headers(response, request_id), response.body
 
     async def _respond(
         self,
-        scope: Scope,
-        receive: Receive,
+        method: str,
+        path: str,
+        raw_path: str,
+        query_string: str,
         headers: Mapping[str, str],
         header_list: tuple[tuple[str, str], ...],
+        raw: bytes,
         request_id: str,
     ) -> HttpResponse:
-        method = scope["method"]
-        raw = await _read_body(receive, headers)
-        path = str(scope.get("path", "/"))
-        raw_path = _raw_path(scope, path)
-        query_string = scope.get("query_string", b"").decode("latin-1")
         if self._admin is not None and path.startswith(ADMIN_PREFIX):
             if self._authenticator.verifies:
                 # Under --auth the controls obey the same rule as the API: a valid SigV4 signature.
@@ -135,8 +166,8 @@ def _content_type_for(headers: Mapping[str, str]) -> str:
     return response_content_type(media_type(headers.get("content-type")))
 
 
-async def _read_body(receive: Receive, headers: Mapping[str, str]) -> bytes:
-    declared = headers.get("content-length")
+async def _read_body(receive: Receive, header_list: tuple[tuple[str, str], ...]) -> bytes:
+    declared = dict(header_list).get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_REQUEST_BYTES:
         raise BodyTooLarge()
     chunks: list[bytes] = []
@@ -154,14 +185,6 @@ async def _read_body(receive: Receive, headers: Mapping[str, str]) -> bytes:
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
-
-
-async def _send_too_large(send: Send, request_id: str) -> None:
-    # AWS answers an oversized body with a bare, chunked 413; no Content-Length means the server
-    # frames it with chunked transfer encoding.
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"x-amzn-requestid", request_id.encode("ascii"))]})
-    await send({"type": "http.response.body", "body": b""})
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

@@ -55,7 +55,7 @@ class LambdaResourceInUseException(LambdaError):
 class UnsupportedRouteException(LambdaError):
     """A path or method under the Lambda prefix that shardline does not serve."""
 
-    wire_code = "UnrecognizedClientException"
+    wire_code = "UnknownOperationException"
     http_status = 404
 
 
@@ -74,3 +74,7 @@ def validation_message(violations: list[str]) -> str:
     count = len(violations)
     noun = "error" if count == 1 else "errors"
     return f"{count} validation {noun} detected: " + "; ".join(violations[:10])
+
+
+class InvalidRequestContentException(LambdaError):
+    http_status = 400
