@@ -15,7 +15,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,postgres]'
 	touch $(STAMP)
 
 run: install
@@ -25,7 +25,20 @@ run: install
 test: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests
 
-test-all: test
+# The full set: `make test` plus the long variants behind SHARDLINE_LONG_TESTS (e.g. the consumer failover run).
+test-all: install
+	SHARDLINE_LONG_TESTS=1 $(BIN)/python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests
+	# and the whole wire suite once more against a PostgreSQL-backed server (a throwaway cluster)
+	$(BIN)/python -m tests.postgres_cluster wire -n $(PYTEST_WORKERS) tests/wire
+
+# Crash consistency, long form (issue #9): hundreds of SIGKILLs under concurrent writers, then the long fuzz and
+# concurrency profiles. CRASH_KILLS and CRASH_SEED choose the campaign.
+CRASH_KILLS ?= 300
+CRASH_SEED ?= 20240501
+.PHONY: test-crash
+test-crash: install
+	SHARDLINE_CRASH_KILLS=$(CRASH_KILLS) SHARDLINE_CRASH_SEED=$(CRASH_SEED) SHARDLINE_RELIABILITY=long \
+		$(BIN)/python -m pytest -q -s -p no:cacheprovider tests/reliability
 
 lint: install
 	$(BIN)/ruff check src tests bench scripts

@@ -44,7 +44,15 @@ def start(source: str, data_dir: Path, extra: list[str]) -> tuple[subprocess.Pop
     raise RuntimeError("server did not start")
 
 
-async def measure(endpoint: Endpoint, seconds: float, connections: int, round_index: int) -> dict[str, LoadResult]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads) so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def measure(
+    endpoint: Endpoint, pid: int, seconds: float, connections: int, round_index: int
+) -> dict[str, tuple[LoadResult, float]]:
     api = Api(endpoint)
     table = f"bench{round_index}"
     await api.call("CreateTable", {
@@ -64,11 +72,13 @@ async def measure(endpoint: Endpoint, seconds: float, connections: int, round_in
         encode_call(endpoint, "GetItem", {"TableName": table, "Key": {"pk": {"S": f"user-{round_index}-{index}"}}})
         for index in range(2000)
     ]
-    results = {
-        "PutItem": await run_for(endpoint, puts, connections=connections, seconds=seconds),
-        "GetItem": await run_for(endpoint, gets, connections=connections, seconds=seconds),
-    }
-    for name, result in results.items():
+    results: dict[str, tuple[LoadResult, float]] = {}
+    for name, requests in (("PutItem", puts), ("GetItem", gets)):
+        before = cpu_seconds(pid)
+        result = await run_for(endpoint, requests, connections=connections, seconds=seconds, warmup=0.0)
+        # CPU per answer is steadier than the rate on a machine shared with other work.
+        results[name] = (result, (cpu_seconds(pid) - before) / max(1, result.completed + result.failed) * 1e6)
+    for name, (result, _) in results.items():
         if result.failed:
             print(f"  {name}: {result.failed} failed, first: {result.first_failure}")
     return results
@@ -85,28 +95,31 @@ def main() -> None:
     sources = options.source or ["current"]
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
         os.sched_setaffinity(0, {LOAD_CORE})
-    figures: dict[str, dict[str, list[tuple[float, float, float]]]] = {s: {} for s in sources}
+    figures: dict[str, dict[str, list[tuple[float, float, float, float]]]] = {s: {} for s in sources}
     for round_index in range(options.rounds):
         for source in sources[round_index % len(sources):] + sources[:round_index % len(sources)]:
             with tempfile.TemporaryDirectory() as data_dir:
                 process, endpoint = start(source, Path(data_dir), options.extra.split())
                 try:
-                    results = asyncio.run(measure(endpoint, options.seconds, options.connections, round_index))
+                    results = asyncio.run(
+                        measure(endpoint, process.pid, options.seconds, options.connections, round_index)
+                    )
                 finally:
                     process.terminate()
                     process.wait(timeout=30)
-            for name, result in results.items():
-                row = (result.rate, result.latency_ms(0.5), result.latency_ms(0.99))
+            for name, (result, cpu_us) in results.items():
+                row = (result.rate, result.latency_ms(0.5), result.latency_ms(0.99), cpu_us)
                 figures[source].setdefault(name, []).append(row)
                 print(f"round {round_index} {source:>24} {name}: {row[0]:8.0f}/s p50 {row[1]:6.2f} ms "
-                      f"p99 {row[2]:6.2f} ms", flush=True)
+                      f"p99 {row[2]:6.2f} ms  server CPU {cpu_us:6.0f} us/request", flush=True)
     print("\nmedians over rounds:")
     for source, by_name in figures.items():
         for name, rows in by_name.items():
             rate = statistics.median(r[0] for r in rows)
             p50 = statistics.median(r[1] for r in rows)
             p99 = statistics.median(r[2] for r in rows)
-            print(f"{source:>24} {name}: {rate:8.0f}/s p50 {p50:6.2f} ms p99 {p99:6.2f} ms")
+            cpu = statistics.median(r[3] for r in rows)
+            print(f"{source:>24} {name}: {rate:8.0f}/s p50 {p50:6.2f} ms p99 {p99:6.2f} ms  CPU {cpu:5.0f} us/request")
 
 
 if __name__ == "__main__":

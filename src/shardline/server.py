@@ -13,15 +13,24 @@ from pathlib import Path
 from shardline.clock import Clock, SystemClock
 from shardline.credentials import CredentialStore, load_credentials
 from shardline.operations.context import OperationContext
+from shardline.operations.indexes.backfill import resume_index_jobs
 from shardline.operations.registry import build_registry
 from shardline.protocol.asgi import build_app
 from shardline.protocol.auth import Authenticator
 from shardline.protocol.framing import MAX_REQUEST_BYTES
 from shardline.protocol.http_server import HttpServer
+from shardline.protocol.lambda_api import LambdaApi
 from shardline.settings import Settings
 from shardline.storage.backend import StorageBackend
 from shardline.storage.sqlite.backend import SqliteBackend
+from shardline.streams.reader import StreamReader
 from shardline.streams.retention import run_upkeep
+from shardline.triggers.checkpoints import CheckpointStore
+from shardline.triggers.commit_signal import CommitSignal, SignallingStorage
+from shardline.triggers.mappings import MappingConfig, load_triggers_file
+from shardline.triggers.runtime import RuntimeOptions, TriggerRuntime
+from shardline.triggers.sources import LocalStreamSource
+from shardline.triggers.triggers_file import read_triggers_functions
 
 DATABASE_FILE = "shardline.db"
 # In-flight requests get this long to finish after SIGTERM/SIGINT before they are cancelled.
@@ -37,7 +46,12 @@ def database_location(settings: Settings) -> Path | None:
     return settings.data_dir / DATABASE_FILE
 
 
-def open_storage(settings: Settings) -> SqliteBackend:
+def open_storage(settings: Settings) -> StorageBackend:
+    if settings.postgres_url is not None:
+        # Imported only here: psycopg is the optional `postgres` extra.
+        from shardline.storage.postgres import PostgresBackend
+
+        return PostgresBackend.open(settings.postgres_url, durable=not settings.relaxed_durability)
     location = database_location(settings)
     if location is not None:
         location.parent.mkdir(parents=True, exist_ok=True)
@@ -80,9 +94,14 @@ async def serve(
     """Serves until SIGTERM/SIGINT, then closes the store. OSError when the address cannot be bound."""
     # Read before the store opens, so that a bad --auth file stops the server before it touches any data.
     credentials: CredentialStore | None = load_credentials(settings.auth_file) if settings.auth_file else None
-    store: StorageBackend = storage if storage is not None else open_storage(settings)
+    mappings: list[MappingConfig] = load_triggers_file(settings.triggers_file) if settings.triggers_file else []
+    raw_store: StorageBackend = storage if storage is not None else open_storage(settings)
+    # Every acknowledged write wakes the trigger runtime, so handlers see a commit within milliseconds.
+    commits = CommitSignal()
+    store: StorageBackend = SignallingStorage(raw_store, commits)
     try:
         time_source = clock if clock is not None else SystemClock()
+        triggers = _trigger_runtime(settings, raw_store, commits, time_source)
         registry = build_registry(skip_missing=True)
 
         def context_for(request_id: str) -> OperationContext:
@@ -91,11 +110,22 @@ async def serve(
             )
 
         authenticator = Authenticator(credentials, time_source)
-        app = build_app(registry, context_for, region=settings.region, authenticator=authenticator)
+        functions = read_triggers_functions(settings.triggers_file) if settings.triggers_file else None
+        lambda_api = LambdaApi(
+            triggers, context_for, region=settings.region, account_id=settings.account_id, functions=functions
+        )
+        app = build_app(
+            registry, context_for, region=settings.region, authenticator=authenticator, lambda_api=lambda_api
+        )
         server = HttpServer(
             app, max_body_bytes=MAX_REQUEST_BYTES, clock=time_source, graceful_seconds=GRACEFUL_SHUTDOWN_SECONDS
         )
         upkeep = asyncio.create_task(run_upkeep(store, time_source, settings), name="shardline-stream-upkeep")
+        # GSI builds and deletions left unfinished by a previous run carry on from where they stopped.
+        await resume_index_jobs(store)
+        await triggers.start()
+        for mapping in mappings:
+            await triggers.add_mapping(mapping, persist=False)
         try:
             with _stop_on_signals(server):
                 await server.serve(
@@ -103,11 +133,30 @@ async def serve(
                     lambda port: on_ready(f"http://{_url_host(settings.host)}:{port}"),
                 )
         finally:
+            await triggers.stop()
             upkeep.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await upkeep
     finally:
         await store.close()
+
+
+def _trigger_runtime(
+    settings: Settings, storage: StorageBackend, commits: CommitSignal, clock: Clock
+) -> TriggerRuntime:
+    """The runtime over this server's own streams. Checkpoints go to the unwrapped store: they are not news
+    for the runtime itself."""
+    reader = StreamReader(storage, clock, settings)
+    source = LocalStreamSource(reader, storage, commits)
+    working_directory = Path.cwd()
+    paths = [working_directory]
+    if settings.triggers_file is not None:
+        paths.insert(0, settings.triggers_file.resolve().parent)
+    options = RuntimeOptions(
+        region=settings.region, account_id=settings.account_id, import_paths=tuple(paths),
+        working_directory=working_directory,
+    )
+    return TriggerRuntime(source, CheckpointStore(storage, clock), clock, options)
 
 
 def _event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:

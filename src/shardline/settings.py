@@ -13,6 +13,9 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     data_dir: Path = Path("./data")
+    # `serve --postgres URL`: the store lives in this PostgreSQL database instead of SQLite under data_dir;
+    # several processes may share it (storage/postgres).
+    postgres_url: str | None = None
     in_memory: bool = False
     region: str = "us-east-1"
     account_id: str = DEFAULT_ACCOUNT_ID
@@ -31,3 +34,6 @@ class Settings:
     # `serve --auth FILE`: SigV4 signatures are verified against the keys in this file (credentials.py
     # describes its format); None accepts any well-formed credentials. The path only: secrets never sit here.
     auth_file: Path | None = None
+    # `serve --triggers FILE`: event source mappings (triggers/) loaded at start; the file's folder joins the
+    # handlers' import path.
+    triggers_file: Path | None = None

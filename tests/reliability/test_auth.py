@@ -150,6 +150,20 @@ def test_admin_controls_need_a_valid_signature(secured: RunningServer) -> None:
     assert "Signature" not in answered.get("__type", "") and "Authentication" not in answered.get("__type", "")
 
 
+def test_the_lambda_mappings_api_needs_a_valid_signature(secured: RunningServer) -> None:
+    status, unsigned = raw_post(secured.endpoint, "/2015-03-31/event-source-mappings/", b"{}",
+                                {"Content-Type": "application/json"})
+    assert status == 400 and unsigned["__type"] == "com.amazon.coral.service#MissingAuthenticationTokenException"
+    # Lambda clients sign as "lambda": a known key works, a wrong secret does not.
+    lambda_client = client(secured.endpoint, "lambda", key=KEY_ID, secret=SECRET)
+    assert "EventSourceMappings" in lambda_client.list_event_source_mappings()
+    impostor = client(secured.endpoint, "lambda", key=KEY_ID, secret="wrong")
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        impostor.list_event_source_mappings()
+    assert refused.value.response["Error"]["Code"] == "InvalidSignatureException"
+    assert refused.value.response["Error"]["Message"].startswith("The request signature we calculated")
+
+
 def test_secrets_never_reach_the_log(secured: RunningServer) -> None:
     for secret in (SECRET, "wrong-secret-attempt"):
         with contextlib.suppress(botocore.exceptions.ClientError):

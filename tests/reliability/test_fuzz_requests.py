@@ -36,7 +36,7 @@ class FuzzTarget:
     server: RunningServer
     pools: dict[str, list[str]]
     connection: http.client.HTTPConnection | None = None
-    answers: dict[int, int] = field(default_factory=dict)
+    answers: dict[str, int] = field(default_factory=dict)
     start_rss_kib: int = 0
 
     def post(self, prefix: str, operation: str, payload: bytes) -> tuple[int, bytes]:
@@ -54,7 +54,10 @@ class FuzzTarget:
                 body = response.read()
                 if response.getheader("connection", "").lower() == "close":
                     self._reset()
-                self.answers[response.status] = self.answers.get(response.status, 0) + 1
+                kind = str(response.status)
+                if response.status == 400 and body.startswith(b"{"):
+                    kind = str(orjson.loads(body).get("__type", "")).rsplit("#", 1)[-1]
+                self.answers[kind] = self.answers.get(kind, 0) + 1
                 return response.status, body
             except (ConnectionError, http.client.HTTPException):
                 # The server may close a keep-alive connection after an error answer; a second
@@ -63,6 +66,9 @@ class FuzzTarget:
                 if attempt == 1 or not self.server.alive():
                     raise
         raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        self._reset()
 
     def _reset(self) -> None:
         if self.connection is not None:
@@ -117,9 +123,10 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzTarget]:
     fuzz = FuzzTarget(server, pools)
     fuzz.start_rss_kib = server.rss_kib()
     yield fuzz
+    fuzz.close()
     end_rss = server.rss_kib() if server.alive() else 0
     code = server.stop()
-    print(f"\nfuzz answers by status: {fuzz.answers}; RSS {fuzz.start_rss_kib} -> {end_rss} KiB; exit {code}")
+    print(f"\nfuzz answers: {sorted(fuzz.answers.items())}; RSS {fuzz.start_rss_kib} -> {end_rss} KiB; exit {code}")
     assert code == 0, server.output()[-5000:]
 
 

@@ -12,6 +12,7 @@ from shardline import __version__
 from shardline.cli.consume import consume
 from shardline.cli.shards import shards
 from shardline.cli.tail import tail
+from shardline.cli.triggers import triggers
 from shardline.credentials import CredentialsFileError
 from shardline.errors import StorageError
 from shardline.settings import Settings
@@ -35,6 +36,11 @@ def main() -> None:
     help="Directory holding the SQLite database (shardline.db); created if missing.",
 )
 @click.option("--in-memory", is_flag=True, help="Keep all data in memory; nothing is written to disk.")
+@click.option(
+    "--postgres", "postgres_url", default=None, metavar="URL",
+    help="Keep all data in this PostgreSQL database (postgresql://user@host:port/db) instead of SQLite; "
+    "several shardline processes can share one database. Needs the `postgres` extra (psycopg).",
+)
 @click.option(
     "--region", default="us-east-1", show_default=True, help="AWS region reported in ARNs and endpoints."
 )
@@ -73,10 +79,17 @@ def main() -> None:
     help="Verify the SigV4 signature of every request against the access keys in FILE (lines "
     "ACCESS_KEY_ID:SECRET_ACCESS_KEY); without it, any well-formed credentials are accepted.",
 )
+@click.option(
+    "--triggers", "triggers_file", default=None, type=click.Path(dir_okay=False, path_type=Path),
+    help="Run the Lambda event source mappings of this YAML file (EventSourceMappings:) against the "
+    "server's streams; handlers import from the working directory and the file's folder.",
+)
 def serve(
-    host: str, port: int, data_dir: Path, in_memory: bool, region: str, relaxed_durability: bool,
+    host: str, port: int, data_dir: Path, in_memory: bool, postgres_url: str | None, region: str,
+    relaxed_durability: bool,
     shard_rollover_seconds: float, stream_retention_seconds: float, iterator_ttl_seconds: float,
     stream_throttling: bool, stream_partitions: int, partition_split_bytes: int, auth_file: Path | None,
+    triggers_file: Path | None,
 ) -> None:
     """Run the DynamoDB-compatible server until SIGTERM or Ctrl-C.
 
@@ -84,10 +97,11 @@ def serve(
     """
     # Imported here so that `shardline --help` stays fast and never touches uvicorn or SQLite.
     from shardline.server import run
+    from shardline.triggers.triggers_file import TriggersFileError
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings(
-        host=host, port=port, data_dir=data_dir, in_memory=in_memory, region=region,
+        host=host, port=port, data_dir=data_dir, in_memory=in_memory, postgres_url=postgres_url, region=region,
         relaxed_durability=relaxed_durability,
         shard_rollover_seconds=shard_rollover_seconds,
         stream_retention_seconds=stream_retention_seconds,
@@ -96,10 +110,11 @@ def serve(
         stream_partitions=stream_partitions,
         partition_split_bytes=partition_split_bytes,
         auth_file=auth_file,
+        triggers_file=triggers_file,
     )
     try:
         code = run(settings)
-    except (StorageError, CredentialsFileError, OSError) as error:  # no data dir, store or --auth file
+    except (StorageError, CredentialsFileError, TriggersFileError, OSError) as error:  # no data dir, store, file
         click.echo(f"shardline: {error}", err=True)
         sys.exit(1)
     sys.exit(code)
@@ -108,3 +123,4 @@ def serve(
 main.add_command(shards)
 main.add_command(tail)
 main.add_command(consume)
+main.add_command(triggers)

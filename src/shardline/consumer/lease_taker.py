@@ -1,5 +1,5 @@
 """Lease taking and balancing, KCL's rules: (1) a lease whose counter has not moved for the failover time, or
-that has no owner, is free; (2) a worker takes free leases up to its fair share, ceil(leases / workers);
+that has no owner, is free; (2) a worker takes free leases up to its fair share, ceil(workable leases / workers);
 (3) with nothing free, it steals from the most loaded worker, a few at a time, only while that one has more than
 its share. Expiry is judged by this worker's own clock (when it saw a counter last change), never by comparing
 clocks of different machines."""
@@ -49,15 +49,26 @@ class LeaseObserver:
 
 @dataclass(frozen=True)
 class TakingPlan:
-    take: list[Lease]  # free leases (expired or unowned)
+    take: list[Lease]  # free leases (expired or unowned), best first; more than `wanted` when there are
     steal: list[Lease]  # leases of a live but overloaded worker
+    wanted: int = 0  # how many of `take` to get: a take that loses a race moves on to the next candidate
 
 
 def plan_taking(
     leases: list[Lease], worker_id: str, expired: set[str], config: ConsumerConfig, rng: random.Random
 ) -> TakingPlan:
-    """Decides which leases `worker_id` should try to take; `expired` holds the keys of free leases."""
-    active = [lease for lease in leases if not lease.ended]
+    """Decides which leases `worker_id` should try to take; `expired` holds the keys of free leases.
+
+    Only workable leases count and are taken: those whose parent shards are finished (or have no lease). A child
+    taken early would only sit waiting while its lease counts against its owner's share and its owner polls;
+    instead it becomes workable the moment its parent reaches SHARD_END, and the worker that finished the
+    parent looks for it at once."""
+    done = {lease.lease_key for lease in leases if lease.ended}
+    keys = {lease.lease_key for lease in leases}
+    active = [
+        lease for lease in leases
+        if not lease.ended and all(parent in done or parent not in keys for parent in lease.parent_shard_ids)
+    ]
     if not active:
         return TakingPlan([], [])
     live_counts: Counter[str] = Counter(
@@ -73,16 +84,9 @@ def plan_taking(
         return TakingPlan([], [])
     free = [lease for lease in active if lease.lease_key in expired]
     if free:
-        # Leases whose parents are done first, so that the work taken can start at once; then shard id order,
-        # which for shardline and AWS is creation order (parents before children).
-        done = {lease.lease_key for lease in leases if lease.ended}
-        keys = {lease.lease_key for lease in leases}
-
-        def ready(lease: Lease) -> bool:
-            return all(parent in done or parent not in keys for parent in lease.parent_shard_ids)
-
-        free.sort(key=lambda lease: (not ready(lease), lease.lease_key))
-        return TakingPlan(free[:needed], [])
+        # Shuffled so that workers racing for the same free leases mostly try different ones.
+        rng.shuffle(free)
+        return TakingPlan(free, [], wanted=needed)
     if config.max_leases_to_steal == 0 or not live_counts:
         return TakingPlan([], [])
     victim, victim_count = max(
@@ -129,13 +133,22 @@ class LeaseTaker:
         expired |= {lease.lease_key for lease in leases if lease.owner == self._worker_id} - held
         plan = plan_taking(leases, self._worker_id, expired, self._config, self._rng)
         taken: list[Lease] = []
-        for lease in plan.take + plan.steal:
+        for lease in plan.take:
+            if len(taken) >= plan.wanted:
+                break
+            if lease.lease_key in held:
+                continue
             result = self._table.take(lease, self._worker_id)
             if result is None:
-                continue  # someone else was quicker, or the owner renewed: fine
-            if lease in plan.steal:
-                log.info("worker %s stole lease %s from %s", self._worker_id, lease.lease_key, lease.owner)
-            elif lease.owner is not None:
+                continue  # another worker was quicker, or the owner renewed after all: try the next one
+            if lease.owner is not None:
                 log.info("worker %s took expired lease %s of %s", self._worker_id, lease.lease_key, lease.owner)
             taken.append(result)
+        for lease in plan.steal:
+            if lease.lease_key in held:
+                continue
+            result = self._table.take(lease, self._worker_id)
+            if result is not None:
+                log.info("worker %s stole lease %s from %s", self._worker_id, lease.lease_key, lease.owner)
+                taken.append(result)
         return taken

@@ -41,7 +41,8 @@ class Scheduler:
         return dict(self._consumers)
 
     def held_shards(self) -> list[str]:
-        return sorted(key for key, consumer in self._consumers.items() if not consumer.held.lost.is_set())
+        consumers = dict(self._consumers)  # called from other threads: copy before iterating
+        return sorted(key for key, consumer in consumers.items() if not consumer.held.lost.is_set())
 
     # --- one round -----------------------------------------------------------------------------------------
 

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from shardline.consumer.checkpointer import Checkpointer
 from shardline.consumer.config import ConsumerConfig
 from shardline.consumer.deserialize import deserialize_record
@@ -111,7 +113,13 @@ class ShardConsumer:
         table = self._context.table
         pending = list(self.held.lease.parent_shard_ids)
         while pending:
-            parent = table.get_lease(pending[0])
+            try:
+                parent = table.get_lease(pending[0])
+            except (BotoCoreError, ClientError) as error:
+                log.warning("shard %s: cannot read its parent's lease (%s); retrying", self.shard_id, error)
+                if self._wait(self._context.config.backoff_seconds):
+                    return False
+                continue
             if parent is None or parent.ended:
                 pending.pop(0)
                 continue

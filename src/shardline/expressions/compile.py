@@ -5,6 +5,7 @@ then unused names, then unused values), each message prefixed with its parameter
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -48,11 +49,13 @@ class CompiledExpressions:
 
 class ExpressionCompiler:
     """compile_expressions with a parse cache: per instance, bounded, least recently used out first.
-    Parsed trees are immutable and hold no values, so they are safe to share between requests."""
+    Parsed trees are immutable and hold no values, so they are safe to share between requests (and
+    threads: the cache's bookkeeping is locked)."""
 
     def __init__(self, cache_size: int = 512) -> None:
         self._cache_size = cache_size
         self._cache: OrderedDict[tuple[str, str], Condition | UpdatePlan | Projection] = OrderedDict()
+        self._lock = threading.Lock()
 
     def compile(
         self,
@@ -65,6 +68,11 @@ class ExpressionCompiler:
         names: Mapping[str, str] | None = None,
         values: Mapping[str, AttributeValue] | None = None,
     ) -> CompiledExpressions:
+        if (
+            names is None and values is None and condition is None and update is None and projection is None
+            and filter is None and key_condition is None
+        ):
+            return _NOTHING  # most item requests: nothing to parse, check or resolve
         _check_keys(names, values)
         names = names or {}
         values = values or {}
@@ -117,15 +125,18 @@ class ExpressionCompiler:
                 f"expression size: {size}"
             )
         key = (parse.__name__, text)
-        cached = self._cache.get(key)
-        if cached is not None:
-            self._cache.move_to_end(key)
-            return cached  # type: ignore[return-value]
+        if self._cache_size > 0:
+            with self._lock:
+                cached = self._cache.get(key)
+                if cached is not None:
+                    self._cache.move_to_end(key)
+                    return cached  # type: ignore[return-value]
         parsed = _run(parameter, lambda: parse(text))
         if self._cache_size > 0:
-            self._cache[key] = parsed
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+            with self._lock:
+                self._cache[key] = parsed
+                if len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
         return parsed
 
 
@@ -191,8 +202,9 @@ def compile_expressions(
 ) -> CompiledExpressions:
     """Parses, checks and resolves the given expressions (None = parameter absent). names/values None
     means the parameter is absent; an empty mapping is AWS's "must not be empty" error. values must
-    already be validated AttributeValues (values.attribute_value)."""
-    return ExpressionCompiler(cache_size=0).compile(
+    already be validated AttributeValues (values.attribute_value). Parsed trees come from one bounded
+    process-wide cache: a client repeats the same few expressions, and re-parsing them cost every request."""
+    return _SHARED.compile(
         condition=condition,
         update=update,
         projection=projection,
@@ -201,3 +213,7 @@ def compile_expressions(
         names=names,
         values=values,
     )
+
+
+_NOTHING = CompiledExpressions()
+_SHARED = ExpressionCompiler()

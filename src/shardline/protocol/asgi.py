@@ -12,7 +12,7 @@ from urllib.parse import quote, unquote
 from shardline.errors import SerializationException, ShardlineError
 from shardline.operations.registry import Handler
 from shardline.protocol.admin import ADMIN_PREFIX, AdminEndpoint
-from shardline.protocol.auth import Authenticator
+from shardline.protocol.auth import SIGNING_SERVICE, Authenticator
 from shardline.protocol.dispatch import Dispatcher
 from shardline.protocol.error_envelope import render_error
 from shardline.protocol.framing import (
@@ -26,6 +26,7 @@ from shardline.protocol.framing import (
     response_content_type,
     response_headers,
 )
+from shardline.protocol.lambda_api import LAMBDA_PREFIX, LambdaApi
 from shardline.protocol.pipeline import ContextFactory, HttpRequest, Pipeline
 from shardline.protocol.shapes import RequestShapes
 
@@ -47,9 +48,11 @@ class ShardlineApp:
         region: str,
         admin: AdminEndpoint | None = None,
         authenticator: Authenticator | None = None,
+        lambda_api: LambdaApi | None = None,
     ) -> None:
         self._pipeline = pipeline
         self._admin = admin
+        self._lambda_api = lambda_api
         self._authenticator = authenticator if authenticator is not None else Authenticator()
         self._health = f"healthy: dynamodb.{region}.amazonaws.com ".encode()
 
@@ -127,6 +130,14 @@ class ShardlineApp:
                 if denied is not None:
                     return denied
             return await self._admin.handle(method, path, raw, request_id)
+        if self._lambda_api is not None and path.startswith(LAMBDA_PREFIX):
+            if self._authenticator.verifies:
+                # Lambda clients sign with the service name "lambda".
+                denied = self._deny(headers, HttpRequest(method, query_string, headers, raw, request_id,
+                                                         raw_path, header_list), service="lambda")
+                if denied is not None:
+                    return denied
+            return await self._lambda_api.handle(method, path, query_string, raw, request_id)
         if method == "GET":
             return HttpResponse(200, self._health)
         try:
@@ -146,9 +157,11 @@ class ShardlineApp:
         )
         return await self._pipeline.handle(request)
 
-    def _deny(self, headers: Mapping[str, str], request: HttpRequest) -> HttpResponse | None:
+    def _deny(
+        self, headers: Mapping[str, str], request: HttpRequest, service: str = SIGNING_SERVICE
+    ) -> HttpResponse | None:
         try:
-            self._authenticator.authenticate(headers, request.signed_parts())
+            self._authenticator.authenticate(headers, request.signed_parts(), service)
         except ShardlineError as refused:
             status, payload = render_error(refused, request.request_id)
             return HttpResponse(status, payload, _content_type_for(headers))
@@ -204,9 +217,12 @@ def build_app(
     region: str = "us-east-1",
     shapes: RequestShapes | None = None,
     authenticator: Authenticator | None = None,
+    lambda_api: LambdaApi | None = None,
 ) -> ShardlineApp:
     """The ASGI app over an operation registry; loads botocore's models once, here. Without an
     authenticator, signatures are checked for shape only."""
     checker = authenticator if authenticator is not None else Authenticator()
     pipeline = Pipeline(Dispatcher(registry), shapes or RequestShapes.load(), context_factory, checker)
-    return ShardlineApp(pipeline, region, AdminEndpoint(context_factory), checker)
+    # Lambda's event-source-mapping API answers even without a trigger runtime (with ServiceException).
+    mappings_api = lambda_api if lambda_api is not None else LambdaApi(None, context_factory, region=region)
+    return ShardlineApp(pipeline, region, AdminEndpoint(context_factory), checker, mappings_api)

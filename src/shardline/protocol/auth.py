@@ -5,7 +5,6 @@ The shape checks and their order follow what DynamoDB answers (dynalite's AWS-va
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
@@ -25,7 +24,6 @@ _HEADER_PARAMETERS = ("Credential", "Signature", "SignedHeaders")
 _QUERY_PARAMETERS = (
     "X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-SignedHeaders", "X-Amz-Date",
 )
-_SEPARATORS = re.compile(r"[, ]")
 
 
 def check_authentication(headers: Mapping[str, str], query_string: str) -> None:
@@ -53,7 +51,8 @@ def _check_authorization_header(authorization: str, headers: Mapping[str, str]) 
     # "AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…": the algorithm, then key=value
     # pairs separated by commas and/or spaces.
     pairs: dict[str, str] = {}
-    for piece in _SEPARATORS.split(authorization)[1:]:
+    # Split at every comma and at every space (as re.split("[, ]") would, at a fraction of its cost).
+    for piece in authorization.replace(",", " ").split(" ")[1:]:
         if not piece:
             continue
         name, _, value = piece.strip().partition("=")
@@ -104,12 +103,15 @@ class Authenticator:
     def verifies(self) -> bool:
         return self._credentials is not None
 
-    def authenticate(self, headers: Mapping[str, str], request: SignedRequest) -> None:
+    def authenticate(self, headers: Mapping[str, str], request: SignedRequest, service: str = SIGNING_SERVICE) -> None:
+        """`service`: the signing name the credential scope must carry ("lambda" for the Lambda API)."""
         check_authentication(headers, request.query_string)
         if self._credentials is not None:
-            self._verify(self._credentials, headers, request)
+            self._verify(self._credentials, headers, request, service)
 
-    def _verify(self, credentials: CredentialStore, headers: Mapping[str, str], request: SignedRequest) -> None:
+    def _verify(
+        self, credentials: CredentialStore, headers: Mapping[str, str], request: SignedRequest, service: str
+    ) -> None:
         try:
             claim = _claim_of(headers, request)
         except UnreadableSignature:
@@ -117,8 +119,8 @@ class Authenticator:
         secret = credentials.secret_for(claim.access_key_id)
         if secret is None:
             raise UnrecognizedClientException(UNKNOWN_ACCESS_KEY)
-        if claim.service != SIGNING_SERVICE:
-            raise InvalidSignatureException(f"Credential should be scoped to correct service: '{SIGNING_SERVICE}'. ")
+        if claim.service != service:
+            raise InvalidSignatureException(f"Credential should be scoped to correct service: '{service}'. ")
         self._check_time(claim.timestamp)
         if sigv4.declared_hash_is_false(request):
             raise InvalidSignatureException(SIGNATURE_MISMATCH)

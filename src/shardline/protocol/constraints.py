@@ -4,34 +4,52 @@ satisfy constraint: …"). AttributeValue contents are left to values.attribute_
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from shardline.errors import MAX_REPORTED_VIOLATIONS, ValidationException
 from shardline.protocol.service_model import Member, Shape
 
 
-@dataclass(frozen=True)
 class _Path:
     """Where a value sits. AWS names top-level members in camelCase ('keySchema.1.member.keyType'), but
     a violation inside a map's value is reported with the wire names and without the value:
     "Value at 'RequestItems.<table>.member.Keys' failed to satisfy constraint: …" (recorded for
-    BatchGetItem)."""
+    BatchGetItem). The texts are built only when a violation is reported: most requests have none."""
 
-    camel: str = ""
-    wire: str = ""
-    in_map: bool = False
+    __slots__ = ("_camel_step", "_parent", "_wire_step", "in_map")
+
+    def __init__(self, parent: _Path | None, camel_step: str, wire_step: str, in_map: bool) -> None:
+        self._parent = parent
+        self._camel_step = camel_step
+        self._wire_step = wire_step
+        self.in_map = in_map
+
+    @property
+    def camel(self) -> str:
+        return self._text(camel=True)
+
+    @property
+    def wire(self) -> str:
+        return self._text(camel=False)
+
+    def _text(self, *, camel: bool) -> str:
+        steps: list[str] = []
+        node: _Path | None = self
+        while node is not None and node._parent is not None:
+            steps.append(node._camel_step if camel else node._wire_step)
+            node = node._parent
+        return ".".join(reversed(steps))
 
     def member(self, member: Member) -> _Path:
-        if not self.camel:
-            return _Path(member.path_name, member.name, self.in_map)
-        return _Path(f"{self.camel}.{member.path_name}", f"{self.wire}.{member.name}", self.in_map)
+        return _Path(self, member.path_name, member.name, self.in_map)
 
     def element(self, index: int) -> _Path:
-        return _Path(f"{self.camel}.{index}.member", f"{self.wire}.{index}.member", self.in_map)
+        step = f"{index}.member"
+        return _Path(self, step, step, self.in_map)
 
     def entry(self, key: str) -> _Path:
-        return _Path(f"{self.camel}.{key}.member", f"{self.wire}.{key}.member", True)
+        step = f"{key}.member"
+        return _Path(self, step, step, True)
 
 
 class _Violations:
@@ -52,7 +70,7 @@ class _Violations:
         self.found.append(f"Value {shown} at '{where.camel}' failed to satisfy constraint: {constraint}")
 
 
-_TOP = _Path()
+_TOP = _Path(None, "", "", False)
 
 
 def check_constraints(shape: Shape, body: dict[str, Any]) -> None:

@@ -3,7 +3,6 @@ and the response headers every answer carries (x-amzn-RequestId, x-amz-crc32, Co
 
 from __future__ import annotations
 
-import base64
 import random
 import secrets
 import zlib
@@ -41,12 +40,16 @@ class HttpResponse:
 # Request ids need to be unique, not secret: a PRNG seeded once from the OS is far cheaper per request
 # than reading os.urandom each time (which showed up in profiles of GetItem).
 _request_id_random = random.Random(secrets.randbits(128))
+# DynamoDB's ids are 52 characters of the base32hex alphabet. Each random byte picks one character (256 is a
+# multiple of 32, so every character is equally likely); bytes.translate does it in C, where base64.b32encode
+# is pure Python and cost ~20 us per request.
+_ID_ALPHABET = b"0123456789ABCDEFGHIJKLMNOPQRSTUV"
+_BYTE_TO_ID_CHARACTER = bytes(_ID_ALPHABET[byte % 32] for byte in range(256))
 
 
 def new_request_id() -> str:
-    """52 characters of [A-Z2-7], the shape of DynamoDB's request ids."""
-    raw = _request_id_random.getrandbits(264).to_bytes(33, "big")
-    return base64.b32encode(raw)[:52].decode("ascii")
+    """52 characters of [0-9A-V], the shape of DynamoDB's request ids."""
+    return _request_id_random.randbytes(52).translate(_BYTE_TO_ID_CHARACTER).decode("ascii")
 
 
 def media_type(content_type: str | None) -> str:

@@ -18,7 +18,8 @@ KEEP_ALIVE_SECONDS = 5.0
 # In-flight requests get this long to finish after a stop before their connections are cut.
 GRACEFUL_SHUTDOWN_SECONDS = 30.0
 LISTEN_BACKLOG = 2048
-_TICK_SECONDS = 1.0
+# How often the Date header is renewed and idle connections are looked for.
+TICK_SECONDS = 1.0
 _SHUTDOWN_POLL_SECONDS = 0.02
 
 
@@ -34,6 +35,7 @@ class HttpServer:
         clock: Clock,
         keep_alive_seconds: float = KEEP_ALIVE_SECONDS,
         graceful_seconds: float = GRACEFUL_SHUTDOWN_SECONDS,
+        tick_seconds: float = TICK_SECONDS,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
@@ -41,6 +43,7 @@ class HttpServer:
         self._clock = clock
         self._keep_alive_seconds = keep_alive_seconds
         self._graceful_seconds = graceful_seconds
+        self._tick_seconds = tick_seconds
         self._connections: set[HttpConnection] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._forced = False
@@ -130,7 +133,7 @@ class HttpServer:
     async def _tick(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            await asyncio.sleep(_TICK_SECONDS)
+            await asyncio.sleep(self._tick_seconds)
             self._refresh_date()
             expired = loop.time() - self._keep_alive_seconds
             for connection in list(self._connections):

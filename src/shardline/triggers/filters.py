@@ -48,10 +48,11 @@ class _FieldLeaf:
     matches_absent: bool
 
     def matches(self, value: Any) -> bool:
-        if value is MISSING or isinstance(value, Mapping):
+        # Records are decoded JSON, so plain dict/list checks (much cheaper than the ABCs) suffice.
+        if value is MISSING or isinstance(value, dict):
             return self.matches_absent
         if isinstance(value, list):
-            leaves = [element for element in value if not isinstance(element, Mapping | list)]
+            leaves = [element for element in value if not isinstance(element, dict | list)]
             if not leaves:
                 return self.matches_absent
             return any(self._matches_leaf(leaf) for leaf in leaves)
@@ -70,16 +71,21 @@ class _ObjectPattern:
     alternatives: tuple[tuple[_ObjectPattern, ...], ...]
 
     def matches(self, value: Any) -> bool:
-        if isinstance(value, list):
-            objects = [element for element in value if isinstance(element, Mapping)]
-            if objects:
-                return any(self.matches(element) for element in objects)
+        if isinstance(value, dict):
+            for name, test in self.fields:
+                if not test.matches(value.get(name, MISSING)):
+                    return False
+        else:
+            if isinstance(value, list):
+                objects = [element for element in value if isinstance(element, dict)]
+                if objects:
+                    return any(self.matches(element) for element in objects)
             value = MISSING
-        source: Mapping[str, Any] | None = value if isinstance(value, Mapping) else None
-        for name, test in self.fields:
-            child = source.get(name, MISSING) if source is not None else MISSING
-            if not test.matches(child):
-                return False
+            for _, test in self.fields:
+                if not test.matches(MISSING):
+                    return False
+        if not self.alternatives:
+            return True
         return all(any(option.matches(value) for option in options) for options in self.alternatives)
 
 
@@ -92,7 +98,8 @@ class RecordFilter:
     def matches(self, record: Mapping[str, Any]) -> bool:
         if not self.patterns:
             return True
-        return any(pattern.matches(record) for pattern in self.patterns)
+        document = record if isinstance(record, dict) else dict(record)
+        return any(pattern.matches(document) for pattern in self.patterns)
 
 
 def compile_filter_criteria(patterns: Sequence[str]) -> RecordFilter:

@@ -154,7 +154,8 @@ class PythonFunction:
             except (asyncio.IncompleteReadError, ConnectionError, OSError):
                 code = await self._discard(worker)
                 status = f"signal: {_signal_name(-code)}" if code is not None and code < 0 else f"exit status {code}"
-                return failed("Runtime.ExitError", f"RequestId: {request_id} Error: Runtime exited with error: {status}")
+                message = f"RequestId: {request_id} Error: Runtime exited with error: {status}"
+                return failed("Runtime.ExitError", message)
             except BaseException:
                 await self._discard(worker)  # cancelled mid-call: the process state is unknown
                 raise

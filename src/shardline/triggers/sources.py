@@ -134,7 +134,9 @@ class LocalStreamSource:
         start: str | None = None
         try:
             while True:
-                description = await self._call(lambda: self._reader.describe_stream(stream_arn, 100, start, None))
+                description = await self._call(
+                    lambda after=start: self._reader.describe_stream(stream_arn, 100, after, None)  # type: ignore[misc]
+                )
                 shards.extend(_shard_info(shard) for shard in description["Shards"])
                 start = description.get("LastEvaluatedShardId")
                 if start is None:

@@ -48,6 +48,16 @@ def read_triggers_file(path: Path) -> list[MappingConfig]:
     return mappings_of_document(document, source=str(path))
 
 
+def read_triggers_functions(path: Path) -> dict[str, FunctionDefinition]:
+    """The `Functions:` section of a triggers file, so that mappings made through the API can name them."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise TriggersFileError(f"{path}: cannot read the triggers file: {error}") from error
+    section = document.get("Functions") if isinstance(document, Mapping) else None
+    return _functions(section, str(path))
+
+
 def mappings_of_document(document: Any, *, source: str = "triggers file") -> list[MappingConfig]:
     if not isinstance(document, Mapping) or not isinstance(document.get("EventSourceMappings"), list):
         raise TriggersFileError(f"{source}: expected a top-level `EventSourceMappings:` list")

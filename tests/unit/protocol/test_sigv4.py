@@ -205,3 +205,11 @@ def test_without_credentials_any_well_formed_signature_passes() -> None:
     Authenticator().authenticate(headers, signed)
     with pytest.raises(IncompleteSignatureException):
         Authenticator().authenticate({"authorization": "AWS4-HMAC-SHA256 Credential=a"}, signed)
+
+
+def test_the_lambda_api_expects_the_lambda_signing_name() -> None:
+    headers, signed = wire_form(sign(botocore_request(), service="lambda"))
+    Authenticator(KEYS, FakeClock(SIGNED_AT_EPOCH)).authenticate(headers, signed, service="lambda")
+    with pytest.raises(InvalidSignatureException) as refused:
+        Authenticator(KEYS, FakeClock(SIGNED_AT_EPOCH)).authenticate(headers, signed)
+    assert refused.value.message == "Credential should be scoped to correct service: 'dynamodb'. "

@@ -19,7 +19,7 @@ from shardline.triggers.mappings import (
     mapping_to_wire,
     mapping_updated,
 )
-from shardline.triggers.triggers_file import TriggersFileError
+from shardline.triggers.triggers_file import TriggersFileError, read_triggers_functions
 
 CASES = json.loads((Path(__file__).parent / "cases" / "mapping_errors.json").read_text())
 STREAM_ARN = "arn:aws:dynamodb:us-east-1:000000000000:table/orders/stream/2025-01-01T00:00:00.000"
@@ -296,3 +296,9 @@ def test_missing_triggers_file(tmp_path: Path) -> None:
     with pytest.raises(TriggersFileError) as raised:
         load_triggers_file(tmp_path / "absent.yaml")
     assert "cannot read the triggers file" in str(raised.value)
+
+
+def test_functions_section_is_readable_alone(tmp_path: Path) -> None:
+    path = tmp_path / "triggers.yaml"
+    path.write_text(TRIGGERS_YAML)
+    assert read_triggers_functions(path) == {"notify": FunctionDefinition("handlers:notify", 15.0)}

@@ -15,9 +15,9 @@ NOT_VALID = "One or more parameter values are not valid. "
 def check_index_keys(table: StoredTable, item: Item, *, updating: bool = False) -> None:
     """Raises AWS's ValidationException for the first offending index key attribute. Indexes are
     visited in name order, so the alphabetically first index using the attribute is the one named."""
+    if not table.definition.get("indexes"):
+        return  # most tables have no index; this runs on every write, and definition_of is not cheap
     definition = definition_of(table)
-    if not definition.indexes:
-        return
     indexes = sorted(definition.indexes, key=lambda index: index.name)
     for index in indexes:
         for element in index.key_elements:

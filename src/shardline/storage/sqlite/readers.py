@@ -22,7 +22,7 @@ from shardline.errors import StorageError
 from shardline.storage.backend import ReadView
 from shardline.storage.sqlite.catalog import TableCatalog
 from shardline.storage.sqlite.connections import connect_reader
-from shardline.storage.sqlite.views import SqliteReadView, storage_errors
+from shardline.storage.sqlite.views import SqliteReadView
 
 T = TypeVar("T")
 
@@ -70,15 +70,20 @@ class ReaderPool:
     def _run_on(self, connection: sqlite3.Connection, work: Callable[[ReadView], T]) -> T:
         if self._closed:
             raise StorageError("the store is closed")
-        with storage_errors():
+        # try/except rather than storage_errors(): a context manager per statement showed in GetItem profiles.
+        try:
             connection.execute("BEGIN")
+        except sqlite3.Error as error:
+            raise StorageError(f"sqlite: {error}") from error
         view = SqliteReadView(connection, self._catalog)
         try:
             return work(view)
         finally:
             view.close()
-            with storage_errors():
+            try:
                 connection.execute("ROLLBACK")
+            except sqlite3.Error as error:
+                raise StorageError(f"sqlite: {error}") from error
 
     def close(self) -> None:
         """Waits for the reads in progress, then closes the connections."""

@@ -83,11 +83,13 @@ class SqliteReadView(IndexReadMixin, StreamReadMixin, TriggerReadMixin):
         return names[: max(limit, 0)]
 
     def get_item(self, table_id: str, key: ItemKey) -> Item | None:
-        with storage_errors():
+        try:  # not storage_errors(): this is every item request's statement, and the context manager showed
             row = self._sql().execute(
                 "SELECT item FROM items WHERE table_id = ? AND partition_hash = ? AND pk = ? AND sk = ?",
                 (table_id, partition_hash(key.partition), key.partition, key.sort),
             ).fetchone()
+        except sqlite3.Error as error:
+            raise StorageError(f"sqlite: {error}") from error
         return None if row is None else decode_item(row[0])
 
     def query_items(

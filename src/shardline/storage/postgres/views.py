@@ -1,0 +1,339 @@
+"""The ReadView and WriteView of the port over one PostgreSQL connection: tables and items.
+
+A view is live only while its work runs; afterwards it raises StorageError. Any SQL error is remembered
+(`failure`): the statement has aborted the transaction, so the writer rolls the work back even if the work
+caught the error.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping
+from typing import Any, cast
+
+import orjson
+import psycopg
+
+from shardline.errors import StorageError
+from shardline.storage.backend import HashSegment, ItemKey, KeyRange, StoredTable
+from shardline.storage.postgres.index_views import IndexReadMixin, IndexWriteMixin
+from shardline.storage.postgres.key_locks import KeyLocks
+from shardline.storage.postgres.pending import Pending
+from shardline.storage.postgres.sql_access import Rows, SqlAccess
+from shardline.storage.postgres.stream_views import StreamReadMixin, StreamWriteMixin
+from shardline.storage.postgres.trigger_views import TriggerReadMixin, TriggerWriteMixin
+from shardline.values.key_codec import partition_hash
+from shardline.values.types import Item
+
+CHUNK_ROWS = 256
+MIN_HASH = -(2**63)
+MAX_HASH = 2**63 - 1
+DEFINITION_CACHE_SIZE = 1024
+
+_TABLE_COLUMNS = "t.name, t.table_id, t.version, t.definition, coalesce(c.item_count, 0), coalesce(c.size_bytes, 0)"
+_TABLE_FROM = "tables t LEFT JOIN table_counters c ON c.table_id = t.table_id"
+
+
+class DefinitionCache:
+    """Decoded definitions by (table_id, version): a definition row never changes without a new version, so
+    an entry never goes stale, across processes too. The mappings are shared: never mutate one."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[tuple[str, int], Mapping[str, Any]] = {}
+
+    def decode(self, table_id: str, version: int, blob: bytes) -> Mapping[str, Any]:
+        key = (table_id, version)
+        found = self._entries.get(key)
+        if found is not None:
+            return found
+        decoded = cast(Mapping[str, Any], orjson.loads(blob))
+        with self._lock:
+            if len(self._entries) >= DEFINITION_CACHE_SIZE:
+                self._entries.clear()
+            self._entries[key] = decoded
+        return decoded
+
+
+def encode_definition(definition: Mapping[str, Any]) -> bytes:
+    try:
+        return orjson.dumps(definition)
+    except TypeError as error:
+        raise StorageError(f"table definition is not JSON: {error}") from error
+
+
+def decode_item(blob: bytes) -> Item:
+    return cast(Item, orjson.loads(blob))
+
+
+class PostgresReadView(IndexReadMixin, StreamReadMixin, TriggerReadMixin, SqlAccess):
+    def __init__(self, cursor: psycopg.Cursor[tuple[Any, ...]], definitions: DefinitionCache) -> None:
+        SqlAccess.__init__(self, cursor)
+        self._definitions = definitions
+
+    def _table_of(self, row: tuple[Any, ...]) -> StoredTable:
+        name, table_id, version, blob, item_count, size_bytes = row
+        definition = self._definitions.decode(str(table_id), int(version), bytes(blob))
+        return StoredTable(str(name), str(table_id), definition, int(item_count), int(size_bytes))
+
+    def get_table(self, name: str) -> StoredTable | None:
+        rows = self._rows(f"SELECT {_TABLE_COLUMNS} FROM {_TABLE_FROM} WHERE t.name = %s", (name,))
+        return self._table_of(rows[0]) if rows else None
+
+    def list_table_names(self, exclusive_start: str | None, limit: int) -> list[str]:
+        if limit <= 0:
+            self._sql()
+            return []
+        if exclusive_start is None:
+            rows = self._rows("SELECT name FROM tables ORDER BY name LIMIT %s", (limit,))
+        else:
+            rows = self._rows(
+                "SELECT name FROM tables WHERE name > %s ORDER BY name LIMIT %s", (exclusive_start, limit)
+            )
+        return [str(row[0]) for row in rows]
+
+    # Plain reads here; a write view overrides these to lock what it reads (see PostgresWriteView).
+    _ITEM_LOCK = ""
+
+    def get_item(self, table_id: str, key: ItemKey) -> Item | None:
+        rows = self._rows(
+            "SELECT item FROM items WHERE table_id = %s AND partition_hash = %s AND pk = %s AND sk = %s",
+            (table_id, partition_hash(key.partition), key.partition, key.sort),
+        )
+        return decode_item(rows[0][0]) if rows else None
+
+    def query_items(
+        self, table_id: str, partition: bytes, key_range: KeyRange, forward: bool,
+        exclusive_start: ItemKey | None, limit: int,
+    ) -> Iterator[tuple[ItemKey, Item]]:
+        conditions = ["table_id = %s", "partition_hash = %s", "pk = %s"]
+        parameters: list[object] = [table_id, partition_hash(partition), partition]
+        if key_range.lower is not None:
+            conditions.append("sk >= %s" if key_range.lower_inclusive else "sk > %s")
+            parameters.append(key_range.lower)
+        if key_range.upper is not None:
+            conditions.append("sk <= %s" if key_range.upper_inclusive else "sk < %s")
+            parameters.append(key_range.upper)
+        after = "sk > %s" if forward else "sk < %s"
+        order = "ASC" if forward else "DESC"
+        base = " AND ".join(conditions)
+        lock = self._ITEM_LOCK
+        with_cursor = f"SELECT sk, item FROM items WHERE {base} AND {after} ORDER BY sk {order} LIMIT %s{lock}"
+        without_cursor = f"SELECT sk, item FROM items WHERE {base} ORDER BY sk {order} LIMIT %s{lock}"
+        start = None if exclusive_start is None else exclusive_start.sort
+        return self._query_chunks(partition, with_cursor, without_cursor, parameters, start, limit)
+
+    def _query_chunks(
+        self, partition: bytes, with_cursor: str, without_cursor: str, parameters: list[object],
+        cursor: bytes | None, limit: int,
+    ) -> Iterator[tuple[ItemKey, Item]]:
+        remaining = limit
+        while remaining > 0:
+            chunk = min(remaining, CHUNK_ROWS)
+            if cursor is None:
+                rows = self._rows(without_cursor, (*parameters, chunk))
+            else:
+                rows = self._rows(with_cursor, (*parameters, cursor, chunk))
+            for sort, blob in rows:
+                yield ItemKey(partition, bytes(sort)), decode_item(blob)
+            if len(rows) < chunk:
+                return
+            remaining -= len(rows)
+            cursor = bytes(rows[-1][0])
+
+    def scan_items(
+        self, table_id: str, exclusive_start: ItemKey | None, limit: int, segment: HashSegment | None = None
+    ) -> Iterator[tuple[ItemKey, Item]]:
+        lower, upper = (MIN_HASH, MAX_HASH) if segment is None else (segment.lower, segment.upper)
+        cursor = None
+        if exclusive_start is not None:
+            start = exclusive_start
+            cursor = (partition_hash(start.partition), start.partition, start.sort)
+            if cursor[0] < lower:
+                cursor = None  # a start before the segment: the segment's lower bound is the later one
+        return self._scan_chunks(table_id, cursor, limit, lower, upper)
+
+    def _scan_chunks(
+        self, table_id: str, cursor: tuple[int, bytes, bytes] | None, limit: int, lower: int, upper: int
+    ) -> Iterator[tuple[ItemKey, Item]]:
+        remaining = limit
+        lock = self._ITEM_LOCK
+        while remaining > 0:
+            chunk = min(remaining, CHUNK_ROWS)
+            rows: Rows
+            if cursor is None:
+                rows = self._rows(
+                    "SELECT partition_hash, pk, sk, item FROM items WHERE table_id = %s"
+                    " AND partition_hash >= %s AND partition_hash <= %s"
+                    f" ORDER BY partition_hash, pk, sk LIMIT %s{lock}",
+                    (table_id, lower, upper, chunk),
+                )
+            else:
+                rows = self._rows(
+                    "SELECT partition_hash, pk, sk, item FROM items WHERE table_id = %s"
+                    " AND (partition_hash, pk, sk) > (%s, %s, %s) AND partition_hash <= %s"
+                    f" ORDER BY partition_hash, pk, sk LIMIT %s{lock}",
+                    (table_id, *cursor, upper, chunk),
+                )
+            for _, partition, sort, blob in rows:
+                yield ItemKey(bytes(partition), bytes(sort)), decode_item(blob)
+            if len(rows) < chunk:
+                return
+            remaining -= len(rows)
+            last = rows[-1]
+            cursor = (int(last[0]), bytes(last[1]), bytes(last[2]))
+
+
+class PostgresWriteView(IndexWriteMixin, StreamWriteMixin, TriggerWriteMixin, PostgresReadView):
+    """Isolation across processes comes from locks taken as the work reads (READ COMMITTED otherwise):
+    - a table row is share-locked when a work first looks the table up, so no other process can drop or
+      redefine it (UpdateTable adding an index) while this transaction writes its items;
+    - an item key is locked (transaction-scoped advisory lock) before the item is read, so a conditional
+      write's read-check-write cannot interleave with another process's write of the same key, whether or
+      not the item exists;
+    - range reads in a write (index backfill) share-lock the rows they return."""
+
+    _ITEM_LOCK = " FOR SHARE"
+
+    def __init__(
+        self, cursor: psycopg.Cursor[tuple[Any, ...]], definitions: DefinitionCache, pending: Pending,
+        key_locks: KeyLocks,
+    ) -> None:
+        super().__init__(cursor, definitions)
+        self._pending = pending
+        self._key_locks = key_locks
+        self.bytes_written = 0
+
+    # --- tables ------------------------------------------------------------------------------------
+
+    def get_table(self, name: str) -> StoredTable | None:
+        self._sql()
+        table = self._pending.locked_table(name)
+        if table is None:
+            rows = self._rows(f"SELECT {_TABLE_COLUMNS} FROM {_TABLE_FROM} WHERE t.name = %s FOR SHARE OF t", (name,))
+            if not rows:
+                return None
+            table = self._table_of(rows[0])
+            self._pending.work.tables[name] = table
+        return self._pending.with_counts(table)
+
+    def _table_by_id(self, table_id: str) -> StoredTable:
+        table = self._pending.locked_table_by_id(table_id)
+        if table is None:
+            rows = self._rows(
+                f"SELECT {_TABLE_COLUMNS} FROM {_TABLE_FROM} WHERE t.table_id = %s FOR SHARE OF t", (table_id,)
+            )
+            if not rows:
+                raise StorageError(f"no table with id {table_id!r}")
+            table = self._table_of(rows[0])
+            self._pending.work.tables[table.name] = table
+        return table
+
+    def _table_by_name(self, name: str) -> StoredTable:
+        table = self.get_table(name)
+        if table is None:
+            raise StorageError(f"no table named {name!r}")
+        return table
+
+    def create_table(self, table: StoredTable) -> None:
+        encoded = encode_definition(table.definition)
+        inserted = self._rows(
+            "INSERT INTO tables (name, table_id, definition) VALUES (%s, %s, %s)"
+            " ON CONFLICT DO NOTHING RETURNING version",
+            (table.name, table.table_id, encoded),
+        )
+        if not inserted:
+            raise StorageError(f"table {table.name!r} (or its id) already exists")
+        self._rows(
+            "INSERT INTO table_counters (table_id, item_count, size_bytes) VALUES (%s, %s, %s)"
+            " ON CONFLICT (table_id) DO UPDATE SET item_count = excluded.item_count, size_bytes = excluded.size_bytes",
+            (table.table_id, table.item_count, table.size_bytes),
+        )
+        self._pending.work.reset_table(table.table_id)
+        self._pending.work.dropped.discard(table.name)
+        # cache what a reopened store would load, not the caller's (mutable) mapping
+        definition = self._definitions.decode(table.table_id, int(inserted[0][0]), encoded)
+        self._pending.work.tables[table.name] = StoredTable(
+            table.name, table.table_id, definition, table.item_count, table.size_bytes
+        )
+
+    def update_table_definition(self, name: str, definition: Mapping[str, Any]) -> None:
+        table = self._table_by_name(name)
+        encoded = encode_definition(definition)
+        rows = self._rows(
+            "UPDATE tables SET definition = %s, version = version + 1 WHERE name = %s RETURNING version",
+            (encoded, name),
+        )
+        if not rows:
+            raise StorageError(f"no table named {name!r}")
+        decoded = self._definitions.decode(table.table_id, int(rows[0][0]), encoded)
+        committed = self._pending.locked_table(name) or table
+        self._pending.work.tables[name] = StoredTable(
+            name, table.table_id, decoded, committed.item_count, committed.size_bytes
+        )
+
+    def delete_table(self, name: str) -> None:
+        table = self._table_by_name(name)
+        table_id = table.table_id
+        for statement in (
+            "DELETE FROM items WHERE table_id = %s",
+            "DELETE FROM index_entries WHERE table_id = %s",
+            "DELETE FROM index_counters WHERE table_id = %s",
+            "DELETE FROM table_counters WHERE table_id = %s",
+            "DELETE FROM tables WHERE table_id = %s",
+        ):
+            self._execute(statement, (table_id,))
+        self._pending.work.tables.pop(name, None)
+        self._pending.work.dropped.add(name)
+        self._pending.work.reset_table(table_id)
+
+    # --- items -------------------------------------------------------------------------------------
+
+    def _lock_key(self, table_id: str, hashed: int, key: ItemKey) -> None:
+        lock = self._key_locks.lock_id(table_id, key)
+        if self._key_locks.needs(lock):
+            self._execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
+            self._key_locks.hold(lock)
+
+    def get_item(self, table_id: str, key: ItemKey) -> Item | None:
+        hashed = partition_hash(key.partition)
+        self._lock_key(table_id, hashed, key)
+        rows = self._rows(
+            "SELECT item FROM items WHERE table_id = %s AND partition_hash = %s AND pk = %s AND sk = %s",
+            (table_id, hashed, key.partition, key.sort),
+        )
+        return decode_item(rows[0][0]) if rows else None
+
+    def put_item(self, table_id: str, key: ItemKey, item: Item, size_bytes: int) -> None:
+        self._table_by_id(table_id)
+        hashed = partition_hash(key.partition)
+        try:
+            encoded = orjson.dumps(item)
+        except TypeError as error:
+            raise StorageError(f"item is not JSON: {error}") from error
+        self._lock_key(table_id, hashed, key)
+        # One round trip: the CTE's SELECT sees the row as it was before the upsert (under the key lock).
+        rows = self._rows(
+            "WITH old AS (SELECT size FROM items WHERE table_id = %s AND partition_hash = %s AND pk = %s AND sk = %s),"
+            " new AS (INSERT INTO items (table_id, partition_hash, pk, sk, size, item) VALUES (%s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (table_id, partition_hash, pk, sk) DO UPDATE SET size = excluded.size, item = excluded.item"
+            " RETURNING 1) SELECT (SELECT size FROM old), (SELECT count(*) FROM new)",
+            (table_id, hashed, key.partition, key.sort, table_id, hashed, key.partition, key.sort, size_bytes, encoded),
+        )
+        old = rows[0][0]
+        if old is None:
+            self._pending.work.add_table(table_id, 1, size_bytes)
+        else:
+            self._pending.work.add_table(table_id, 0, size_bytes - int(old))
+        self.bytes_written += len(encoded)
+
+    def delete_item(self, table_id: str, key: ItemKey) -> None:
+        self._table_by_id(table_id)
+        hashed = partition_hash(key.partition)
+        self._lock_key(table_id, hashed, key)
+        removed = self._rows(
+            "DELETE FROM items WHERE table_id = %s AND partition_hash = %s AND pk = %s AND sk = %s RETURNING size",
+            (table_id, hashed, key.partition, key.sort),
+        )
+        if removed:
+            self._pending.work.add_table(table_id, -1, -int(removed[0][0]))
