@@ -37,7 +37,12 @@ def _worker(endpoint: str, table: str, application: str, counter: Any, stop: Any
     _counter = counter
     consumer = StreamConsumer(table, application_name=application, processor_factory=NoOpProcessor,
                               endpoint_url=endpoint, config=CONFIG)
-    stopper = threading.Thread(target=lambda: (stop.wait(), consumer.stop()), daemon=True)
+
+    def stop_when_told() -> None:
+        stop.wait()
+        consumer.stop()
+
+    stopper = threading.Thread(target=stop_when_told, daemon=True)
     stopper.start()
     consumer.run()
 

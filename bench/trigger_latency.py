@@ -2,7 +2,7 @@
 handler on one shard at BatchSize 100, against a `shardline serve --triggers FILE` this script starts.
 
 Usage: python -m bench.trigger_latency [--writes N] [--records N]. Hooks for the bench harness:
-measure(writes, records) -> {"latency_p50_ms", "latency_p99_ms", "records_per_second"}.
+measure(writes, records, server_cores=None) -> {"latency_p50_ms", "latency_p99_ms", "records_per_second"}.
 Latency runs from just before PutItem's request leaves the client (botocore's before-send) to the handler's
 first line, so it includes the request's trip and the commit: an upper bound of commit-to-handler.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import signal
 import subprocess
@@ -21,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import boto3
+import boto3  # type: ignore[import-untyped, unused-ignore]
 
 READY_LINE = re.compile(r"shardline listening on (http://\S+)")
 HANDLERS = textwrap.dedent('''
@@ -113,7 +114,11 @@ def _throughput(folder: Path, endpoint: str, dynamodb: Any, records: int) -> flo
     raise RuntimeError("the no-op handler did not see every record in time")
 
 
-def measure(writes: int = 300, records: int = 20_000) -> dict[str, float]:
+def measure(writes: int = 300, records: int = 20_000, server_cores: frozenset[int] | None = None
+            ) -> dict[str, float]:
+    """Starts a server (pinned to server_cores when given: the harness keeps the load generator apart), then
+    measures the latency over `writes` single writes and the no-op throughput over `records` records."""
+    pin = None if server_cores is None else (lambda: os.sched_setaffinity(0, server_cores))
     with tempfile.TemporaryDirectory(prefix="shardline-trigger-bench-") as name:
         folder = Path(name)
         (folder / "bench_trigger_handlers.py").write_text(HANDLERS)
@@ -121,7 +126,7 @@ def measure(writes: int = 300, records: int = 20_000) -> dict[str, float]:
         server = subprocess.Popen(
             [sys.executable, "-m", "shardline", "serve", "--port", "0", "--data-dir", str(folder / "data"),
              "--triggers", str(folder / "triggers.yaml"), "--stream-partitions", "1"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=pin,
         )
         try:
             assert server.stdout is not None

@@ -15,6 +15,7 @@ from bench.harness.load import LoadResult
 from bench.harness.machine import CoreSplit
 from bench.harness.profile import profile_under_load, render
 from bench.harness.results import Figure, Measurement, Missing, metric_catalog, size_tag
+from bench.harness.shardline_workloads import consumer_workload, peer_reasons, postgres_workload, trigger_workload
 from bench.harness.stream_workloads import drain_figure, drain_once, top_up, visibility_figures, visible_latencies
 from bench.harness.wire import Api, ApiError, encode_call
 from bench.harness.workloads import (
@@ -252,6 +253,16 @@ async def run_campaign(
         await item_workloads(rows, plan)
         log("(c)/(d) stream workloads, interleaved")
         await stream_workloads(rows, plan)
+        for row in rows:
+            if row.spec is not peers.SHARDLINE:
+                row.figures.update(peer_reasons(row.name))
+                continue
+            log("(e) triggers: commit-to-handler latency and no-op handler throughput")
+            row.figures.update(await trigger_workload(plan, cores))
+            log("(f) consumer library with 1 and 3 workers")
+            row.figures.update(await consumer_workload(plan, row.peer.endpoint))
+            log("(h) PostgreSQL backend with 1 and 2 server processes")
+            row.figures.update(await postgres_workload(plan, cores, work_dir))
         for row in rows:
             if profile and row.spec is peers.SHARDLINE:
                 log("profiling shardline with py-spy")

@@ -31,6 +31,9 @@ class Missing:
 Figure = Measurement | Missing
 
 
+POSTGRES_PROCESSES = (1, 2)
+
+
 @dataclass(frozen=True)
 class Metric:
     key: str
@@ -68,10 +71,24 @@ def metric_catalog(table_sizes: tuple[int, ...]) -> list[Metric]:
         Metric("stream.visible.p50", "c", "write-to-readable through GetRecords, p50", "ms", False),
         Metric("stream.visible.p99", "c", "write-to-readable through GetRecords, p99", "ms", False),
         Metric("stream.drain.rate", "d", "GetRecords drain of a backlog", "records/s", True),
+        Metric("trigger.p50", "e", "trigger commit-to-handler latency, p50", "ms", False),
+        Metric("trigger.p99", "e", "trigger commit-to-handler latency, p99", "ms", False),
+        Metric("trigger.rate", "e", "no-op handler throughput, one shard, BatchSize 100", "records/s", True),
+        Metric("consumer.rate.1", "f", "consumer library, no-op processor, 1 worker", "records/s", True),
+        Metric("consumer.rate.3", "f", "consumer library, no-op processor, 3 workers", "records/s", True),
         Metric("startup.seconds", "g", "startup to first answer", "s", False),
         Metric("memory.idle", "g", "idle memory (RSS)", "MB", False),
         Metric("memory.100k", "g", "memory (RSS) with 100k items", "MB", False),
     ]
+    for processes in POSTGRES_PROCESSES:
+        metrics += [
+            Metric(f"pg.put_stream.rate.{processes}", "h", f"PostgreSQL, {processes} server process"
+                   f"{'es' if processes > 1 else ''}: PutItem/s, stream on", "ops/s", True),
+            Metric(f"pg.put_stream.p99.{processes}", "h", f"PostgreSQL, {processes} server process"
+                   f"{'es' if processes > 1 else ''}: PutItem p99, stream on", "ms", False),
+            Metric(f"pg.get.rate.{processes}", "h", f"PostgreSQL, {processes} server process"
+                   f"{'es' if processes > 1 else ''}: GetItem/s", "ops/s", True),
+        ]
     return metrics
 
 

@@ -38,12 +38,20 @@ class Plan:
     drain_cap_seconds: float
     cap_seconds: float  # a measured run of a slow peer stops here even without min_completions answers
     reference_budget_seconds: float  # shardline's own load budget: its targets need the 100k step
+    trigger_writes: int  # (e) single writes timed to the handler, per repeat
+    trigger_records: int  # (e) records through the no-op handler, per repeat
+    consumer_records: int  # (f) records consumed per repeat and worker count
+    feature_repeats: int  # (e), (f), (h): each repeat starts processes, so the quick plan does fewer
+    postgres_items: int  # (h) the GetItem table's size
 
 
 # Quick keeps `make bench-quick` near 3 minutes for five rows on a quiet machine; full is the figure of record.
-QUICK = Plan("quick", 3, 0.6, 32, (10_000, 100_000), 0.5, 90, 5_000, 20.0, 2, 2.0, 40_000, 0.2, 2.0, 3.0, 90.0)
+QUICK = Plan("quick", 3, 0.6, 32, (10_000, 100_000), 0.5, 90, 5_000, 20.0, 2, 2.0, 40_000, 0.2, 2.0, 3.0, 90.0,
+             trigger_writes=60, trigger_records=3_000, consumer_records=3_000, feature_repeats=2,
+             postgres_items=2_000)
 FULL = Plan("full", 5, 3.0, 64, (10_000, 100_000, 1_000_000), 3.0, 1000, 100_000, 600.0, 5, 10.0, 200_000, 0.5,
-            20.0, 60.0, 1200.0)
+            20.0, 60.0, 1200.0, trigger_writes=300, trigger_records=20_000, consumer_records=20_000,
+            feature_repeats=5, postgres_items=10_000)
 
 
 # --- set-up and probes ---------------------------------------------------------------------------------------

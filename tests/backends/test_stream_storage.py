@@ -281,9 +281,11 @@ def test_iterator_key_is_stable_across_reopen(persistent_factory: BackendFactory
 def test_trimming_goes_in_bounded_batches(
     factory: BackendFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from shardline.storage.postgres import stream_views as postgres_stream_views
     from shardline.storage.sqlite import stream_views
 
     monkeypatch.setattr(stream_views, "TRIM_BATCH", 2)
+    monkeypatch.setattr(postgres_stream_views, "TRIM_BATCH", 2)
 
     async def scenario(backend: StorageBackend) -> None:
         _, (shard,) = await backend.write(_open)

@@ -186,23 +186,26 @@ def test_the_server_binds_loopback_unless_told_otherwise(secured: RunningServer)
     assert urlsplit(secured.endpoint).hostname == "127.0.0.1"
 
 
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    server = launch(tmp_path_factory.mktemp("names") / "data")
+    yield server
+    server.stop()
+
+
 @pytest.mark.parametrize("name", ["...", "..-", "..", "../../etc/passwd", "a/b", "shardline.db", "-wal..", "_" * 255])
-def test_table_names_never_touch_the_filesystem(tmp_path_factory: pytest.TempPathFactory, name: str) -> None:
-    root = tmp_path_factory.mktemp("names")
-    server = launch(root / "data")
+def test_table_names_never_touch_the_filesystem(plain: RunningServer, name: str) -> None:
+    root = plain.data_dir.parent
+    before = {path.relative_to(root) for path in root.rglob("*")}
+    dynamodb = client(plain.endpoint)
     try:
-        before = {path.relative_to(root) for path in root.rglob("*")}
-        dynamodb = client(server.endpoint)
-        try:
-            dynamodb.create_table(TableName=name, **TABLE_SCHEMA)
-            dynamodb.put_item(TableName=name, Item={"pk": {"S": "x"}})
-            created = True
-        except botocore.exceptions.ClientError as refused:
-            assert refused.response["Error"]["Code"] == "ValidationException"
-            created = False
-        assert created == (len(name) >= 3 and "/" not in name)
-        after = {path.relative_to(root) for path in root.rglob("*")}
-        # Only SQLite's own files may appear, and only inside the data directory.
-        assert {str(path) for path in after - before} <= {"data/shardline.db-wal", "data/shardline.db-shm"}
-    finally:
-        server.stop()
+        dynamodb.create_table(TableName=name, **TABLE_SCHEMA)
+        dynamodb.put_item(TableName=name, Item={"pk": {"S": "x"}})
+        created = True
+    except botocore.exceptions.ClientError as refused:
+        assert refused.response["Error"]["Code"] == "ValidationException"
+        created = False
+    assert created == (len(name) >= 3 and "/" not in name)
+    after = {path.relative_to(root) for path in root.rglob("*")}
+    # Only SQLite's own files may appear, and only inside the data directory.
+    assert {str(path) for path in after - before} <= {"data/shardline.db-wal", "data/shardline.db-shm"}

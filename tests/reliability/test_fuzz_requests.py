@@ -194,6 +194,21 @@ def test_every_answer_is_a_success_or_a_client_error(target: FuzzTarget, prefix:
     assert target.server.alive(), target.server.output()[-3000:]
 
 
+# Bodies that once got a 500, kept as fixed examples.
+KNOWN_CRASHERS = [
+    ("DynamoDB_20120810", "ListTagsOfResource",
+     {"ResourceArn": "arn:aws:dynamodb:us-east-1:000000000000:table/fuzz-hash", "NextToken": "\u00b2"}),
+]
+
+
+@pytest.mark.parametrize(("prefix", "operation", "body"), KNOWN_CRASHERS, ids=[op for _, op, _ in KNOWN_CRASHERS])
+def test_known_crashers_get_client_errors(target: FuzzTarget, prefix: str, operation: str, body: Any) -> None:
+    payload = encode(body)
+    status, raw = target.post(prefix, operation, payload)
+    check_answer(status, raw, target.server, operation, payload)
+    assert status == 400
+
+
 def test_memory_stays_bounded(target: FuzzTarget) -> None:
     # Runs after the fuzzing above (same module, declared later): the server has taken every hostile body.
     assert target.server.alive()

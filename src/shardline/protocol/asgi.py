@@ -181,7 +181,7 @@ def _content_type_for(headers: Mapping[str, str]) -> str:
 
 async def _read_body(receive: Receive, header_list: tuple[tuple[str, str], ...]) -> bytes:
     declared = dict(header_list).get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_REQUEST_BYTES:
+    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > MAX_REQUEST_BYTES:
         raise BodyTooLarge()
     chunks: list[bytes] = []
     size = 0

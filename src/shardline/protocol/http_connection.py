@@ -95,6 +95,7 @@ class HttpConnection(asyncio.Protocol):
         self._busy = False  # a task is answering the ready requests
         self._closed = False
         self._ignore_input = False
+        self._input_ended = False
         self._stopping = False
         self._paused_for_queue = False
         self._paused_for_writes = False
@@ -132,8 +133,13 @@ class HttpConnection(asyncio.Protocol):
                 self._refuse(431)
 
     def eof_received(self) -> bool | None:
-        # The client finished sending; answers still owed are written, then the transport closes.
-        return None
+        """The client finished sending (a half-close): answers still owed to complete requests are written
+        first, then the connection closes. A request cut short by the end of input is dropped."""
+        self._ignore_input = True
+        if self._busy or self._ready:
+            self._input_ended = True  # the last owed answer closes the connection
+            return True  # keep the transport open for writing
+        return None  # nothing owed: asyncio closes the transport
 
     def pause_writing(self) -> None:
         self._paused_for_writes = True
@@ -257,6 +263,8 @@ class HttpConnection(asyncio.Protocol):
         if self._closed:
             return False
         keep_alive = request.keep_alive and not self._stopping and not self._server.stopping
+        if self._input_ended and not self._ready:
+            keep_alive = False
         status, headers, body = answer
         parts = [_STATUS_LINES.get(status) or f"HTTP/1.1 {status} \r\n".encode(), self._server.date_line]
         has_length = False

@@ -287,6 +287,20 @@ def test_connection_closes_after_the_answer_when_asked(request_bytes: bytes) -> 
     run(test)
 
 
+def test_a_half_closed_connection_gets_every_owed_answer_then_closes() -> None:
+    async def test() -> None:
+        async with serving() as running:
+            reader, writer = await running.connect()
+            writer.write(post(b"slow") + post(b"two"))
+            writer.write_eof()
+            assert (await read_answer(reader))[2] == b"echo:slow"
+            status, headers, body = await read_answer(reader)
+            assert (status, body, headers["connection"]) == (200, b"echo:two", "close")
+            assert await closed(reader)
+
+    run(test)
+
+
 def test_head_answers_carry_the_length_but_no_body() -> None:
     async def test() -> None:
         async with serving() as running:

@@ -30,7 +30,8 @@ def parse(body: dict[str, Any], settings: Settings) -> Request:
     token = body.get("NextToken")
     offset = 0
     if token is not None:
-        if not str(token).isdigit():
+        # isdigit() alone admits digits such as "²" that int() refuses (found by the fuzz harness).
+        if not (str(token).isascii() and str(token).isdigit()):
             raise ValidationException(f"Invalid NextToken: {token}")
         offset = int(token)
     return Request(arn, table_name_of_resource(settings, arn), offset)
