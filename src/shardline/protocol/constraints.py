@@ -84,8 +84,9 @@ def check_constraints(shape: Shape, body: dict[str, Any]) -> None:
 
 def _structure(shape: Shape, value: dict[str, Any], where: _Path, violations: _Violations) -> None:
     required = shape.required
+    found = violations.found
     for name, member in shape.members.items():
-        if violations.full:
+        if len(found) >= MAX_REPORTED_VIOLATIONS:
             return
         member_value = value.get(name)
         if member_value is None:
@@ -102,7 +103,7 @@ def _value(shape: Shape, value: Any, where: _Path, violations: _Violations) -> N
     if shape.name_rules is not None and isinstance(value, str) and not value.startswith("arn:"):
         # TableName parameters take a name or an ARN; a name keeps the old TableName constraints.
         rules = shape.name_rules
-    if rules.has_constraints():
+    if rules.constrained:
         for constraint in _failed_constraints(rules, value):
             violations.add(shape, value, where, constraint)
     kind = shape.kind

@@ -54,9 +54,8 @@ class ConnectionSet(Protocol):
 
     def opened(self, connection: HttpConnection) -> None: ...
 
-    def closed(self, connection: HttpConnection) -> None: ...
-
-    def track(self, task: asyncio.Task[None]) -> None: ...
+    def closed(self, connection: HttpConnection) -> None:
+        """The connection is closed and answers nothing any more."""
 
 
 class _Request:
@@ -93,6 +92,7 @@ class HttpConnection(asyncio.Protocol):
         self._head_too_large = False
         self._ready: deque[_Request] = deque()  # complete requests waiting for their turn
         self._busy = False  # a task is answering the ready requests
+        self._task: asyncio.Task[None] | None = None
         self._closed = False
         self._ignore_input = False
         self._input_ended = False
@@ -111,7 +111,8 @@ class HttpConnection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed = True
         self._ready.clear()
-        self._server.closed(self)
+        if not self._busy:  # otherwise the answering task reports it when it ends
+            self._server.closed(self)
 
     def data_received(self, data: bytes) -> None:
         if self._ignore_input:
@@ -219,12 +220,12 @@ class HttpConnection(asyncio.Protocol):
     def on_message_complete(self) -> None:
         request = cast(_Request, self._current)
         self._current = None
-        if request.answered or self._closed:
-            return
+        if request.answered or self._closed or self._ignore_input:
+            return  # answered early, or the connection is closing: later pipelined requests are dropped
         self._ready.append(request)
         if not self._busy:
             self._busy = True
-            self._server.track(self._loop.create_task(self._answer_ready()))
+            self._task = self._loop.create_task(self._answer_ready())
         elif len(self._ready) >= MAX_PIPELINED:
             self._paused_for_queue = True
             self._update_reading()
@@ -256,7 +257,10 @@ class HttpConnection(asyncio.Protocol):
                     return
         finally:
             self._busy = False
+            self._task = None
             self.idle_since = self._loop.time()
+            if self._closed:
+                self._server.closed(self)
 
     def _send(self, request: _Request, answer: HttpAnswer) -> bool:
         """Writes one answer; False once the connection is done (closed, or closing after this answer)."""
@@ -361,8 +365,15 @@ class HttpConnection(asyncio.Protocol):
             self._close()
 
     def abort(self) -> None:
+        """The end of a stop's grace period: the transport is cut and an answer in progress cancelled."""
         if self._transport is not None:
             self._transport.abort()
+        if self._task is not None:
+            self._task.cancel()
+
+    @property
+    def task(self) -> asyncio.Task[None] | None:
+        return self._task
 
 
 class _HeadTooLarge(Exception):

@@ -45,7 +45,6 @@ class HttpServer:
         self._graceful_seconds = graceful_seconds
         self._tick_seconds = tick_seconds
         self._connections: set[HttpConnection] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
         self._forced = False
         self._stop_requested: asyncio.Event | None = None
         self._listener: asyncio.AbstractServer | None = None
@@ -61,11 +60,8 @@ class HttpServer:
             connection.shutdown()
 
     def closed(self, connection: HttpConnection) -> None:
+        # Called once a connection is closed and no task of it is answering any more.
         self._connections.discard(connection)
-
-    def track(self, task: asyncio.Task[None]) -> None:
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     # --- lifecycle ---------------------------------------------------------------------------------------
 
@@ -116,14 +112,14 @@ class HttpServer:
             connection.shutdown()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._graceful_seconds
-        while (self._connections or self._tasks) and not self._forced and loop.time() < deadline:
+        while self._connections and not self._forced and loop.time() < deadline:
             await asyncio.sleep(_SHUTDOWN_POLL_SECONDS)
-        for connection in list(self._connections):
+        remaining = list(self._connections)
+        for connection in remaining:
             connection.abort()
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        tasks = [connection.task for connection in remaining if connection.task is not None]
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
         if self._listener is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._listener.wait_closed(), timeout=1.0)

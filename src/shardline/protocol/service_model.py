@@ -65,15 +65,22 @@ class Shape:
     enum_text: str = ""
     # For "TableArn" members: a table name (not an ARN) is held to the TableName rules instead.
     name_rules: Shape | None = None
+    # Plain attributes rather than properties: the request checks ask them for every member of every request.
+    is_attribute_value: bool = field(init=False, default=False)
+    constrained: bool = field(init=False, default=False)
 
-    @property
-    def is_attribute_value(self) -> bool:
-        return self.name == "AttributeValue"
+    def __post_init__(self) -> None:
+        self.is_attribute_value = self.name == "AttributeValue"
+        self.settle()
 
-    def has_constraints(self) -> bool:
-        return (
+    def settle(self) -> None:
+        """Recomputes `constrained` after min, max, pattern or enum were set."""
+        self.constrained = (
             self.min is not None or self.max is not None or self.pattern is not None or self.enum is not None
         )
+
+    def has_constraints(self) -> bool:
+        return self.constrained
 
 
 @dataclass(eq=False)
@@ -127,6 +134,8 @@ def compile_shapes(raw_shapes: dict[str, Any]) -> dict[str, Shape]:
             shape.item = shapes[raw["value"]["shape"]]
     if "TableArn" in shapes and "TableName" in shapes:
         shapes["TableArn"].name_rules = shapes["TableName"]
+    for shape in shapes.values():
+        shape.settle()
     return shapes
 
 

@@ -261,6 +261,10 @@ class ReadView(Protocol):
         """The mapping's checkpoints, in (stream_arn, shard_id) order."""
         ...
 
+    def trigger_lease_holder(self, mapping_uuid: str, now: float) -> str | None:
+        """The holder of the mapping's lease if it has not expired at `now`, else None."""
+        ...
+
 
 class WriteView(ReadView, Protocol):
     def create_table(self, table: StoredTable) -> None: ...
@@ -337,6 +341,17 @@ class WriteView(ReadView, Protocol):
 
     def delete_trigger_checkpoints(self, mapping_uuid: str) -> None:
         """Removes every checkpoint of a mapping (its mapping row stays)."""
+        ...
+
+    def acquire_trigger_lease(self, mapping_uuid: str, holder: str, now: float, duration: float) -> bool:
+        """Takes or renews the mapping's lease for `holder` until now + duration: True when the lease was
+        free, expired or already `holder`'s; False (nothing changed) while another holder's lease runs.
+        This is how only one process at a time runs a mapping."""
+        ...
+
+    def release_trigger_lease(self, mapping_uuid: str, holder: str) -> None:
+        """Gives up `holder`'s lease so another process can take the mapping at once; a lease held by
+        someone else is left alone."""
         ...
 
 

@@ -70,6 +70,18 @@ class CheckpointStore:
     async def delete_mapping(self, uuid: str) -> None:
         await self._storage.write(lambda view: view.delete_trigger_mapping(uuid))
 
+    # --- leases: which process runs a mapping -------------------------------------------------------------
+
+    async def acquire_lease(self, uuid: str, holder: str, now: float, duration: float) -> bool:
+        return await self._storage.write(lambda view: view.acquire_trigger_lease(uuid, holder, now, duration))
+
+    async def release_lease(self, uuid: str, holder: str) -> None:
+        await self._storage.write(lambda view: view.release_trigger_lease(uuid, holder))
+
+    async def lease_holder(self, uuid: str) -> str | None:
+        now = self._clock.now()
+        return await self._storage.read(lambda view: view.trigger_lease_holder(uuid, now))
+
 
 def _checkpoint(row: StoredCheckpoint) -> Checkpoint:
     window = None if row.window is None else orjson.loads(row.window)

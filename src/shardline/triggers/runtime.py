@@ -7,6 +7,9 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import os
+import socket
+import uuid as uuid_module
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +51,18 @@ class RuntimeOptions:
     discovery_interval: float = 1.0
     retry_base_seconds: float = 0.1
     retry_cap_seconds: float = 10.0
+    # Several processes on one database take turns: a mapping runs where its lease is held, renewed every
+    # third of its duration; a dead process's lease runs out and another process takes the mapping over.
+    lease_seconds: float = 10.0
+    process_id: str = field(default_factory=lambda: default_process_id())
+
+
+def default_process_id() -> str:
+    """Names this process in the lease table: host, pid and a random part (pids are reused)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid_module.uuid4().hex[:8]}"
+
+
+WAITING_FOR_LEASE = "Running in another shardline process"
 
 
 InvokerFactory = Callable[[MappingConfig], FunctionInvoker]
@@ -63,7 +78,8 @@ class _Mapping:
     last_result: str = NO_RECORDS
     counters: Counters = field(default_factory=Counters)
     scheduler: MappingScheduler | None = None
-    task: asyncio.Task[None] | None = None
+    task: asyncio.Task[None] | None = None  # the lease keeper, which runs `work` while it holds the lease
+    work: asyncio.Task[None] | None = None
     invoker: FunctionInvoker | None = None
 
 
@@ -175,6 +191,47 @@ class TriggerRuntime:
             entry.state = "Disabled"
             return
         entry.state = "Enabled"
+        entry.task = asyncio.create_task(self._keep_lease(entry), name=f"trigger-lease-{config.uuid}")
+
+    async def _keep_lease(self, entry: _Mapping) -> None:
+        """Runs the mapping while this process holds its lease. A renewal that fails or is refused stops the
+        shard workers at once, so two processes never work on a mapping beyond at-least-once retries."""
+        uuid = entry.config.uuid
+        holder = self._options.process_id
+        duration = self._options.lease_seconds
+        renew_every = duration / 3
+        held = False
+        try:
+            while True:
+                now = self._clock.now()
+                try:
+                    # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+                    # arrives as the renewal completes, and _halt would then wait for this task forever.
+                    async with asyncio.timeout(renew_every):
+                        held = await self._checkpoints.acquire_lease(uuid, holder, now, duration)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:  # the database is out of reach: the lease may be lost
+                    logger.warning("trigger %s: lease renewal failed: %r", uuid, error)
+                    held = False
+                if held and entry.work is None:
+                    self._start_work(entry)
+                elif not held:
+                    if entry.work is not None:
+                        logger.warning("trigger %s: lease lost; stopping its shard workers", uuid)
+                    await self._stop_work(entry)
+                    entry.reason = WAITING_FOR_LEASE
+                await asyncio.sleep(renew_every)
+        finally:
+            await self._stop_work(entry)
+            if held:
+                # Another process may take the mapping over at once rather than after the lease runs out.
+                with contextlib.suppress(Exception):
+                    await self._checkpoints.release_lease(uuid, holder)
+
+    def _start_work(self, entry: _Mapping) -> None:
+        config = entry.config
+        entry.reason = USER_ACTION
         invoker = self._invoker_factory(config)
         entry.invoker = invoker
         template = self._job(entry, invoker, stream_arn="", hash_key=None)
@@ -189,7 +246,19 @@ class TriggerRuntime:
             make_job, template=template, discovery_interval=self._options.discovery_interval, set_reason=set_reason,
         )
         entry.scheduler = scheduler
-        entry.task = asyncio.create_task(self._supervise(entry, scheduler, invoker), name=f"trigger-{config.uuid}")
+        entry.work = asyncio.create_task(self._supervise(entry, scheduler, invoker), name=f"trigger-{config.uuid}")
+
+    async def _stop_work(self, entry: _Mapping) -> None:
+        work, invoker = entry.work, entry.invoker
+        entry.work = None
+        entry.invoker = None
+        entry.scheduler = None
+        if work is not None:
+            work.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await work
+        if invoker is not None:
+            await invoker.close()
 
     async def _supervise(self, entry: _Mapping, scheduler: MappingScheduler, invoker: FunctionInvoker) -> None:
         with contextlib.suppress(Exception):
@@ -225,15 +294,13 @@ class TriggerRuntime:
         )
 
     async def _halt(self, entry: _Mapping) -> None:
-        task, invoker = entry.task, entry.invoker
+        task = entry.task
         entry.task = None
-        entry.invoker = None
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        if invoker is not None:
-            await invoker.close()
+        await self._stop_work(entry)  # in case the lease keeper was cancelled before it started
 
     def _default_invoker(self, config: MappingConfig) -> FunctionInvoker:
         options = self._options

@@ -18,6 +18,8 @@ DOCUMENT_OVERHEAD_BYTES = 3
 
 
 def utf8_length(text: str) -> int:
+    if text.isascii():
+        return len(text)  # one byte per character, without encoding a copy (most names and strings)
     # surrogatepass: a lone surrogate from JSON must be measured, not crash the request.
     return len(text.encode("utf-8", "surrogatepass"))
 

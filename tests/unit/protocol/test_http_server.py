@@ -230,6 +230,19 @@ def test_expect_with_an_oversized_body_gets_413_and_close() -> None:
     run(test)
 
 
+def test_requests_behind_a_closing_answer_are_not_run() -> None:
+    async def test() -> None:
+        async with serving() as running:
+            reader, writer = await running.connect()
+            oversized = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n"
+            writer.write(oversized + b"z" * 5000 + post(b"must not run"))
+            assert (await read_answer(reader))[0] == 413
+            assert await closed(reader)
+            assert running.app.seen == []
+
+    run(test)
+
+
 def test_oversized_head_gets_431_and_close() -> None:
     async def test() -> None:
         async with serving() as running:

@@ -171,6 +171,21 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        5,
+        "trigger leases",
+        (
+            # One process serves a SQLite store, but the lease row keeps the port's contract the same as
+            # PostgreSQL's, where several processes take turns running a mapping.
+            """
+            CREATE TABLE trigger_leases (
+                mapping_uuid TEXT PRIMARY KEY NOT NULL,
+                holder TEXT NOT NULL,
+                expires_at REAL NOT NULL
+            ) WITHOUT ROWID
+            """,
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

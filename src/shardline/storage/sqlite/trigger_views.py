@@ -1,5 +1,5 @@
-"""Trigger storage for the SQLite adapter: event source mappings and their per-shard checkpoints
-(tables `trigger_mappings` and `trigger_checkpoints`, migration 4)."""
+"""Trigger storage for the SQLite adapter: event source mappings, their per-shard checkpoints (migration 4)
+and the leases that say which process runs a mapping (migration 5)."""
 
 from __future__ import annotations
 
@@ -48,6 +48,12 @@ class TriggerReadMixin:
         )
         return [_checkpoint(row) for row in rows]
 
+    def trigger_lease_holder(self, mapping_uuid: str, now: float) -> str | None:
+        rows = self._trigger_rows(
+            "SELECT holder FROM trigger_leases WHERE mapping_uuid = ? AND expires_at > ?", (mapping_uuid, now)
+        )
+        return str(rows[0][0]) if rows else None
+
 
 class TriggerWriteMixin(TriggerReadMixin):
     def put_trigger_mapping(self, mapping: StoredMapping) -> None:
@@ -59,6 +65,7 @@ class TriggerWriteMixin(TriggerReadMixin):
     def delete_trigger_mapping(self, uuid: str) -> None:
         self._trigger_rows("DELETE FROM trigger_mappings WHERE uuid = ?", (uuid,))
         self.delete_trigger_checkpoints(uuid)
+        self._trigger_rows("DELETE FROM trigger_leases WHERE mapping_uuid = ?", (uuid,))
 
     def put_trigger_checkpoint(self, checkpoint: StoredCheckpoint) -> None:
         self._trigger_rows(
@@ -71,3 +78,18 @@ class TriggerWriteMixin(TriggerReadMixin):
 
     def delete_trigger_checkpoints(self, mapping_uuid: str) -> None:
         self._trigger_rows("DELETE FROM trigger_checkpoints WHERE mapping_uuid = ?", (mapping_uuid,))
+
+    def acquire_trigger_lease(self, mapping_uuid: str, holder: str, now: float, duration: float) -> bool:
+        # Writes run one at a time on the writer thread, so the upsert's WHERE decides alone.
+        self._trigger_rows(
+            "INSERT INTO trigger_leases (mapping_uuid, holder, expires_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (mapping_uuid) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at"
+            " WHERE trigger_leases.holder = excluded.holder OR trigger_leases.expires_at <= ?",
+            (mapping_uuid, holder, now + duration, now),
+        )
+        return int(self._trigger_rows("SELECT changes()", ())[0][0]) > 0
+
+    def release_trigger_lease(self, mapping_uuid: str, holder: str) -> None:
+        self._trigger_rows(
+            "DELETE FROM trigger_leases WHERE mapping_uuid = ? AND holder = ?", (mapping_uuid, holder)
+        )
