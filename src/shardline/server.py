@@ -154,7 +154,7 @@ def _trigger_runtime(
         paths.insert(0, settings.triggers_file.resolve().parent)
     options = RuntimeOptions(
         region=settings.region, account_id=settings.account_id, import_paths=tuple(paths),
-        working_directory=working_directory,
+        working_directory=working_directory, lease_seconds=settings.trigger_lease_seconds,
     )
     return TriggerRuntime(source, CheckpointStore(storage, clock), clock, options)
 

@@ -37,3 +37,6 @@ class Settings:
     # `serve --triggers FILE`: event source mappings (triggers/) loaded at start; the file's folder joins the
     # handlers' import path.
     triggers_file: Path | None = None
+    # With several processes on one PostgreSQL database, a mapping runs where its lease is held; a dead
+    # process's mappings move elsewhere once its lease lapses.
+    trigger_lease_seconds: float = 10.0

@@ -84,12 +84,17 @@ def main() -> None:
     help="Run the Lambda event source mappings of this YAML file (EventSourceMappings:) against the "
     "server's streams; handlers import from the working directory and the file's folder.",
 )
+@click.option(
+    "--trigger-lease-seconds", default=10.0, show_default=True, type=click.FloatRange(min=1.0),
+    help="How long a process's lease on a trigger mapping lasts; with several processes on one PostgreSQL "
+    "database, another takes a dead process's mappings over after this long.",
+)
 def serve(
     host: str, port: int, data_dir: Path, in_memory: bool, postgres_url: str | None, region: str,
     relaxed_durability: bool,
     shard_rollover_seconds: float, stream_retention_seconds: float, iterator_ttl_seconds: float,
     stream_throttling: bool, stream_partitions: int, partition_split_bytes: int, auth_file: Path | None,
-    triggers_file: Path | None,
+    triggers_file: Path | None, trigger_lease_seconds: float,
 ) -> None:
     """Run the DynamoDB-compatible server until SIGTERM or Ctrl-C.
 
@@ -111,6 +116,7 @@ def serve(
         partition_split_bytes=partition_split_bytes,
         auth_file=auth_file,
         triggers_file=triggers_file,
+        trigger_lease_seconds=trigger_lease_seconds,
     )
     try:
         code = run(settings)
