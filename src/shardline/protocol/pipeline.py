@@ -28,7 +28,8 @@ from shardline.protocol.sigv4 import SignedRequest
 ContextFactory = Callable[[str], OperationContext]
 
 
-@dataclass(frozen=True)
+# Not frozen: a frozen dataclass's __init__ costs ~4x more, and this one is built for every request.
+@dataclass(slots=True)
 class HttpRequest:
     method: str
     query_string: str
