@@ -39,9 +39,14 @@ HANDLERS = textwrap.dedent('''
 
     def noop(event, context):
         global _seen
+        first = _seen == 0
         _seen += len(event["Records"])
+        now = time.time()
+        if first:  # when this worker's first batch ended: the clock for the rate starts here
+            with open(os.path.join(HERE, f"first-{os.getpid()}"), "w") as handle:
+                handle.write(f"{len(event['Records'])} {now}")
         with open(os.path.join(HERE, f"count-{os.getpid()}"), "w") as handle:
-            handle.write(f"{_seen} {time.time()}")
+            handle.write(f"{_seen} {now}")
 ''')
 TRIGGERS = textwrap.dedent('''
     EventSourceMappings:
@@ -99,17 +104,19 @@ def _throughput(folder: Path, endpoint: str, dynamodb: Any, records: int) -> flo
     (mapping,) = [m for m in lambda_client.list_event_source_mappings()["EventSourceMappings"]
                   if m["FunctionArn"].endswith(":noop")]
     lambda_client.update_event_source_mapping(UUID=mapping["UUID"], Enabled=True)
-    first: float | None = None
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         counts = [path.read_text().split() for path in folder.glob("count-*")]
         counts = [count for count in counts if len(count) == 2]
-        if counts and first is None:
-            first = min(float(at) for _, at in counts)
-        if sum(int(seen) for seen, _ in counts) >= records and first is not None:
+        firsts = [path.read_text().split() for path in folder.glob("first-*")]
+        firsts = [entry for entry in firsts if len(entry) == 2]
+        if sum(int(seen) for seen, _ in counts) >= records and firsts:
+            earliest = min(firsts, key=lambda entry: float(entry[1]))
+            first = float(earliest[1])
             last = max(float(at) for _, at in counts)
-            # from the first batch's end, so the worker process's start is not counted
-            return (records - 100) / max(last - first, 1e-6)
+            # from the first batch's end, so the worker process's start is not counted; the first batch's
+            # records are not counted either
+            return (records - int(earliest[0])) / max(last - first, 1e-3)
         time.sleep(0.05)
     raise RuntimeError("the no-op handler did not see every record in time")
 
