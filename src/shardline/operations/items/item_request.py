@@ -25,11 +25,6 @@ from shardline.values.types import AttributeValue, Item
 
 EXPRESSION_VALUES_PREFIX = "ExpressionAttributeValues contains invalid value: "
 
-# Key schemas by table definition. Storage keeps a definition object for the table's life (counter updates
-# copy the StoredTable, not its definition; a changed definition is a new object), so identity is a safe
-# key; the entry holds the definition, so its id cannot be reused while cached.
-_SCHEMA_CACHE_LIMIT = 1024
-_schemas: dict[int, tuple[Mapping[str, Any], KeySchema]] = {}
 
 
 @dataclass(frozen=True)
@@ -73,7 +68,7 @@ def locate_key(view: ReadView, table_name: str, key: Item) -> TableKey:
     """Inside a transaction: the table (ResourceNotFoundException when missing), then a Key checked
     against its schema ("The provided key element does not match the schema") and encoded."""
     table = require_table(view, table_name)
-    schema = schema_of(table)
+    schema = key_schema_of(table)
     validate_key(schema, key)
     return TableKey(table, schema, encode_item_key(schema, key))
 
@@ -82,22 +77,9 @@ def locate_item(view: ReadView, table_name: str, item: Item) -> TableKey:
     """Like locate_key for a whole item: its key attributes must be present and of the schema's types
     ("Missing the key pk in the item", "Type mismatch for key pk expected: S actual: N")."""
     table = require_table(view, table_name)
-    schema = schema_of(table)
+    schema = key_schema_of(table)
     validate_item_key(schema, item)
     return TableKey(table, schema, encode_item_key(schema, extract_key(schema, item)))
-
-
-def schema_of(table: StoredTable) -> KeySchema:
-    """key_schema_of, remembered per definition: every item request needs it."""
-    definition = table.definition
-    cached = _schemas.get(id(definition))
-    if cached is not None and cached[0] is definition:
-        return cached[1]
-    schema = key_schema_of(table)
-    if len(_schemas) >= _SCHEMA_CACHE_LIMIT:
-        _schemas.clear()
-    _schemas[id(definition)] = (definition, schema)
-    return schema
 
 
 def check_condition(condition: Condition | None, old_item: Item | None, return_old_on_failure: bool) -> None:

@@ -258,9 +258,29 @@ def _key_schema(elements: tuple[KeyElement, ...], definition: TableDefinition) -
     )
 
 
+# Every data-plane request needs its table's key schema. Storage keeps a definition object for the table's life
+# (counter updates copy the StoredTable, not its definition; a changed definition is a new object), so identity
+# is a safe key; an entry holds its definition, so the id cannot be reused while cached. Bounded: cleared when
+# full.
+_KEY_SCHEMA_CACHE_LIMIT = 1024
+_key_schemas: dict[int, tuple[Mapping[str, Any], KeySchema]] = {}
+
+
 def key_schema_of(table: StoredTable) -> KeySchema:
-    """The table's primary key schema, for the data-plane operations. Reads only the two fields it needs,
-    since every item request asks for it."""
+    """The table's primary key schema, for the data-plane operations."""
+    document = table.definition
+    cached = _key_schemas.get(id(document))
+    if cached is not None and cached[0] is document:
+        return cached[1]
+    schema = _read_key_schema(table)
+    if len(_key_schemas) >= _KEY_SCHEMA_CACHE_LIMIT:
+        _key_schemas.clear()
+    _key_schemas[id(document)] = (document, schema)
+    return schema
+
+
+def _read_key_schema(table: StoredTable) -> KeySchema:
+    """Reads only the two fields the key schema needs."""
     document = table.definition
     try:
         types = {str(name): str(kind) for name, kind in document["attribute_types"]}
