@@ -100,7 +100,7 @@ def serve(
 
     Prints one line, "shardline listening on http://HOST:PORT", once it accepts requests.
     """
-    # Imported here so that `shardline --help` stays fast and never touches uvicorn or SQLite.
+    # Imported here so that `shardline --help` stays fast and never touches the HTTP server or SQLite.
     from shardline.server import run
     from shardline.triggers.triggers_file import TriggersFileError
 
