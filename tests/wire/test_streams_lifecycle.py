@@ -16,6 +16,8 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 
 from tests.wire.conftest import ServerProcess, error_of, make_client, start_server, stop_server, unique_name
 
+StoreFlags = Callable[[], tuple[str, ...]]
+
 
 def _create(dynamodb: Any) -> tuple[str, str]:
     name = unique_name("life")
@@ -71,17 +73,32 @@ def _read_by_shard(streams: Any, arn: str) -> dict[str, list[dict[str, Any]]]:
 
 
 @pytest.fixture(scope="module")
-def rolling(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    running = start_server(tmp_path_factory.mktemp("rolling"), "--shard-rollover-seconds", "1",
+def backend_flags() -> StoreFlags:
+    """Makes the flags that choose a fresh store for each server this module starts: SQLite in the data
+    directory here; the PostgreSQL module that adopts these tests overrides it with a fresh database."""
+    return lambda: ()
+
+
+@pytest.fixture(scope="module")
+def rolling(tmp_path_factory: pytest.TempPathFactory, backend_flags: StoreFlags) -> Iterator[ServerProcess]:
+    running = start_server(tmp_path_factory.mktemp("rolling"), *backend_flags(), "--shard-rollover-seconds", "1",
                            "--iterator-ttl-seconds", "2", "--stream-partitions", "1")
     yield running
     stop_server(running)
 
 
 @pytest.fixture(scope="module")
-def trimming(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    running = start_server(tmp_path_factory.mktemp("trimming"), "--stream-retention-seconds", "2",
-                           "--stream-partitions", "1", "--stream-throttling")
+def trimming(tmp_path_factory: pytest.TempPathFactory, backend_flags: StoreFlags) -> Iterator[ServerProcess]:
+    running = start_server(tmp_path_factory.mktemp("trimming"), *backend_flags(), "--stream-retention-seconds", "2",
+                           "--stream-partitions", "1")
+    yield running
+    stop_server(running)
+
+
+@pytest.fixture(scope="module")
+def throttling(tmp_path_factory: pytest.TempPathFactory, backend_flags: StoreFlags) -> Iterator[ServerProcess]:
+    running = start_server(tmp_path_factory.mktemp("throttling"), *backend_flags(), "--stream-partitions", "1",
+                           "--stream-throttling")
     yield running
     stop_server(running)
 
@@ -131,15 +148,16 @@ def test_iterators_expire(rolling: ServerProcess) -> None:
     assert message.endswith("which is further in the future than the tolerated delay of 2000 milliseconds.")
 
 
-def test_throttling_answers_limit_exceeded(trimming: ServerProcess) -> None:
-    dynamodb, streams = make_client("dynamodb", trimming.endpoint), make_client("dynamodbstreams", trimming.endpoint)
+def test_throttling_answers_limit_exceeded(throttling: ServerProcess) -> None:
+    dynamodb = make_client("dynamodb", throttling.endpoint)
+    streams = make_client("dynamodbstreams", throttling.endpoint)
     _, arn = _create(dynamodb)
     shard = _shards(streams, arn)[0]["ShardId"]
     iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="LATEST")["ShardIterator"]
     codes: list[str] = []
 
     def reader() -> None:  # many concurrent readers polling one shard without pause
-        client = make_client("dynamodbstreams", trimming.endpoint)
+        client = make_client("dynamodbstreams", throttling.endpoint)
         for _ in range(10):
             try:
                 client.get_records(ShardIterator=iterator)
@@ -157,8 +175,11 @@ def test_throttling_answers_limit_exceeded(trimming: ServerProcess) -> None:
     streams.get_records(ShardIterator=iterator)  # a reader that backs off is served again
 
 
-def test_stream_survives_sigkill_with_exactly_the_acknowledged_changes(tmp_path: Path) -> None:
-    server = start_server(tmp_path / "data")
+def test_stream_survives_sigkill_with_exactly_the_acknowledged_changes(
+    tmp_path: Path, backend_flags: StoreFlags
+) -> None:
+    store = backend_flags()
+    server = start_server(tmp_path / "data", *store)
     dynamodb = make_client("dynamodb", server.endpoint)
     table, arn = _create(dynamodb)
     acknowledged: list[str] = []
@@ -186,7 +207,7 @@ def test_stream_survives_sigkill_with_exactly_the_acknowledged_changes(tmp_path:
         server.process.stdout.close()
     stop.set()
     writer.join(timeout=30)
-    restarted = start_server(tmp_path / "data")
+    restarted = start_server(tmp_path / "data", *store)
     try:
         streams = make_client("dynamodbstreams", restarted.endpoint)
         by_shard = _read_by_shard(streams, arn)
