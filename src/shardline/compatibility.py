@@ -42,8 +42,9 @@ NOTES: dict[str, str] = {
     "BatchGetItem": "100 keys, 16 MB with UnprocessedKeys, per-table projection and consistency.",
     "BatchWriteItem": "25 requests; a refused batch writes nothing; UnprocessedItems always empty.",
     "TransactWriteItems": "All-or-nothing, CancellationReasons in order, ClientRequestToken for 10 minutes "
-    "(per process). The 4 MB total size limit is not enforced yet.",
-    "TransactGetItems": "One consistent snapshot.",
+    "(per process); the items may total at most 4 MB (ValidationException).",
+    "TransactGetItems": "One consistent snapshot; the items may total at most 4 MB.",
+    "DeleteTable": "Answers DELETING at once; a large table's items are removed afterwards in batches.",
     "DescribeEndpoints": "Answers the regional endpoint, as AWS does.",
     "DescribeLimits": "AWS's default account and table limits.",
     "UpdateItem": "UpdateExpression (SET/REMOVE/ADD/DELETE) and the legacy AttributeUpdates.",

@@ -14,6 +14,7 @@ from shardline.clock import Clock, SystemClock
 from shardline.credentials import CredentialStore, load_credentials
 from shardline.operations.context import OperationContext
 from shardline.operations.indexes.backfill import resume_index_jobs
+from shardline.operations.tables.table_purge import resume_table_purges
 from shardline.operations.registry import build_registry
 from shardline.protocol.asgi import build_app
 from shardline.protocol.auth import Authenticator
@@ -121,8 +122,10 @@ async def serve(
             app, max_body_bytes=MAX_REQUEST_BYTES, clock=time_source, graceful_seconds=GRACEFUL_SHUTDOWN_SECONDS
         )
         upkeep = asyncio.create_task(run_upkeep(store, time_source, settings), name="shardline-stream-upkeep")
-        # GSI builds and deletions left unfinished by a previous run carry on from where they stopped.
+        # GSI builds and deletions, and the row purges of deleted tables, left unfinished by a previous run
+        # carry on from where they stopped.
         await resume_index_jobs(store)
+        await resume_table_purges(store)
         await triggers.start()
         for mapping in mappings:
             await triggers.add_mapping(mapping, persist=False)

@@ -64,3 +64,39 @@ def test_deletion_protection(dynamodb: Any, table_name: str) -> None:
     )
     dynamodb.update_table(TableName=table_name, DeletionProtectionEnabled=False)
     assert dynamodb.delete_table(TableName=table_name)["TableDescription"]["TableStatus"] == "DELETING"
+
+
+def test_large_table_is_gone_at_once_and_its_name_is_free(dynamodb: Any, table_name: str) -> None:
+    # 1,100 items with a GSI entry each: more rows than DeleteTable removes in its own work, so the
+    # rest are purged in the background while the name is already free again.
+    dynamodb.create_table(
+        TableName=table_name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "g", "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by_g",
+                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for start in range(0, 1_100, 25):
+        dynamodb.batch_write_item(
+            RequestItems={
+                table_name: [
+                    {"PutRequest": {"Item": {"pk": {"S": f"k{n}"}, "g": {"S": "same"}}}}
+                    for n in range(start, start + 25)
+                ]
+            }
+        )
+    deleted = dynamodb.delete_table(TableName=table_name)["TableDescription"]
+    assert (deleted["TableStatus"], deleted["ItemCount"]) == ("DELETING", 1_100)
+    create(dynamodb, table_name)
+    assert dynamodb.scan(TableName=table_name)["Count"] == 0
+    assert "Item" not in dynamodb.get_item(TableName=table_name, Key={"pk": {"S": "k7"}})
+    assert dynamodb.describe_table(TableName=table_name)["Table"]["ItemCount"] == 0

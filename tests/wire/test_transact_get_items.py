@@ -136,3 +136,17 @@ def test_names_without_projection(dynamodb: Any, hash_table: str) -> None:
         "ValidationException",
         "ExpressionAttributeNames can only be specified when using expressions",
     )
+
+
+def test_items_totalling_over_four_megabytes_are_refused(dynamodb: Any, hash_table: str) -> None:
+    for n in range(11):
+        dynamodb.put_item(TableName=hash_table, Item={"pk": {"S": f"k{n}"}, "b": {"S": "x" * 400_000}})
+    gets = [get(hash_table, {"pk": {"S": f"k{n}"}}) for n in range(11)]
+    assert rejected(dynamodb, TransactItems=gets) == (
+        "ValidationException",
+        "The aggregate size of the items in the transaction cannot exceed 4 MB.",
+    )
+    # Ten of them (about 4.0 MB) are within the limit, and a missing item adds nothing.
+    fewer = [*gets[:10], get(hash_table, {"pk": {"S": "absent"}})]
+    responses = dynamodb.transact_get_items(TransactItems=fewer)["Responses"]
+    assert [len(r.get("Item", {}).get("b", {}).get("S", "")) for r in responses] == [400_000] * 10 + [0]

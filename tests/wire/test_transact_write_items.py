@@ -304,6 +304,36 @@ def test_one_hundred_actions_are_accepted(dynamodb: Any, hash_table: str) -> Non
     assert stored(dynamodb, hash_table, key("k99")) == {"pk": {"S": "k99"}}
 
 
+TOO_LARGE = "The aggregate size of the items in the transaction cannot exceed 4 MB."
+
+
+def big_item(pk: str, filler: int = 400_000) -> dict[str, Any]:
+    return {"pk": {"S": pk}, "b": {"S": "x" * filler}}
+
+
+def test_puts_totalling_over_four_megabytes_are_refused(dynamodb: Any, hash_table: str) -> None:
+    # Eleven items of about 400 KB exceed 4 MB (4,194,304 bytes); ten do not.
+    error = refused(dynamodb, TransactItems=[put(hash_table, big_item(f"k{n}")) for n in range(11)])
+    assert error_of_client(error) == ("ValidationException", TOO_LARGE)
+    assert stored(dynamodb, hash_table, key("k0")) is None
+    dynamodb.transact_write_items(TransactItems=[put(hash_table, big_item(f"k{n}")) for n in range(10)])
+    assert stored(dynamodb, hash_table, key("k9")) == big_item("k9")
+
+
+def test_updates_of_items_totalling_over_four_megabytes_are_refused(dynamodb: Any, hash_table: str) -> None:
+    for n in range(11):
+        dynamodb.put_item(TableName=hash_table, Item=big_item(f"u{n}", 390_000))
+    actions = [
+        update(hash_table, key(f"u{n}"), "SET c = :c", ExpressionAttributeValues={":c": {"N": "1"}})
+        for n in range(11)
+    ]
+    error = refused(dynamodb, TransactItems=actions)
+    assert error_of_client(error) == ("ValidationException", TOO_LARGE)
+    assert stored(dynamodb, hash_table, key("u0")) == big_item("u0", 390_000)
+    dynamodb.transact_write_items(TransactItems=actions[:10])
+    assert stored(dynamodb, hash_table, key("u0")) == {**big_item("u0", 390_000), "c": {"N": "1"}}
+
+
 # --- idempotency ------------------------------------------------------------------------------------
 
 
@@ -318,6 +348,33 @@ def test_same_token_and_request_applies_once(dynamodb: Any, hash_table: str) -> 
     second = dynamodb.transact_write_items(**request)
     assert stored(dynamodb, hash_table, key("c")) == {"pk": {"S": "c"}, "n": {"N": "1"}}
     assert first["ConsumedCapacity"] == second["ConsumedCapacity"]
+
+
+def test_replay_writes_no_second_stream_record(dynamodb: Any, endpoint: str) -> None:
+    name = unique_name("streamed")
+    arn = dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )["TableDescription"]["LatestStreamArn"]
+    request = {
+        "ClientRequestToken": str(uuid.uuid4()),
+        "TransactItems": [update(name, key("c"), "ADD n :one", ExpressionAttributeValues={":one": {"N": "1"}})],
+    }
+    dynamodb.transact_write_items(**request)
+    dynamodb.transact_write_items(**request)
+    streams = make_client("dynamodbstreams", endpoint)
+    records = []
+    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        iterator = streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        records.extend(streams.get_records(ShardIterator=iterator)["Records"])
+    assert [(r["eventName"], r["dynamodb"]["NewImage"]) for r in records] == [
+        ("INSERT", {"pk": {"S": "c"}, "n": {"N": "1"}})
+    ]
 
 
 def test_same_token_with_another_request_is_a_mismatch(dynamodb: Any, hash_table: str) -> None:

@@ -291,6 +291,24 @@ class WriteView(ReadView, Protocol):
         """Removes every entry of one index."""
         ...
 
+    # --- DeleteTable of a large table: the table goes at once, its rows in bounded batches afterwards ------
+
+    def detach_table(self, name: str) -> None:
+        """Removes the table from the catalog at once (no reader sees it any more and its name is free for a
+        new table), with its counters, but leaves its items and index entries to purge_detached_rows:
+        deleting a large table's rows in one work would hold the writer for as long as that takes."""
+        ...
+
+    def purge_detached_rows(self, table_id: str, limit: int) -> int:
+        """Removes up to `limit` rows (items first, then index entries) of a detached table, in key order;
+        returns how many it removed, so fewer than `limit` means none are left."""
+        ...
+
+    def detached_table_ids(self) -> list[str]:
+        """Ids of detached tables that still have items or index entries (purges to resume after a
+        restart), found through the primary keys rather than by reading rows."""
+        ...
+
     # --- streams ---------------------------------------------------------------------------------------
 
     def create_stream(self, stream: StoredStream) -> StoredStream:

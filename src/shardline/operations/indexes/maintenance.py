@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from shardline.operations.indexes.projection import IndexEntry, IndexPlan, index_entry, index_plans
-from shardline.storage.backend import StoredTable, WriteView
+from shardline.storage.backend import WriteView
 
 if TYPE_CHECKING:
     from shardline.operations.item_changes import ItemChange
@@ -35,8 +35,3 @@ def _unchanged(old: IndexEntry | None, new: IndexEntry) -> bool:
     # attribute of a KEYS_ONLY index) does not touch the index, as in DynamoDB.
     return old is not None and old.key == new.key and old.item == new.item
 
-
-def drop_index_entries(view: WriteView, table: StoredTable) -> None:
-    """Removes every entry of every index of the table (DeleteTable), in the caller's transaction."""
-    for plan in index_plans(table):
-        view.delete_index(table.table_id, plan.name)

@@ -1,4 +1,5 @@
-"""DeleteTable: remove a table and its items, answering with its description in status DELETING."""
+"""DeleteTable: remove a table at once, answering with its description in status DELETING; the items and
+index entries of a large table are removed afterwards in batches (tables/table_purge.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from typing import Any
 
 from shardline.errors import ValidationException
 from shardline.operations.context import OperationContext
-from shardline.operations.indexes.maintenance import drop_index_entries
 from shardline.operations.indexes.statistics import IndexStatistics, index_statistics_of
 from shardline.operations.streams.lifecycle import end_stream
+from shardline.operations.tables import table_purge
 from shardline.operations.tables.definition import definition_of, describe
 from shardline.operations.tables.lookup import require_described_table
 from shardline.operations.tables.table_names import resolve_table_name
@@ -32,7 +33,7 @@ async def run(ctx: OperationContext, body: dict[str, Any]) -> dict[str, Any]:
     request = parse(body, ctx.settings)
     now = ctx.clock.now()
 
-    def delete(view: WriteView) -> tuple[StoredTable, IndexStatistics]:
+    def delete(view: WriteView) -> tuple[StoredTable, IndexStatistics, bool]:
         table = require_described_table(view, request.table_name)
         if definition_of(table).deletion_protection:
             raise ValidationException(
@@ -40,11 +41,16 @@ async def run(ctx: OperationContext, body: dict[str, Any]) -> dict[str, Any]:
                 "Disable deletion protection first."
             )
         stats = index_statistics_of(view, table)
-        drop_index_entries(view, table)
         # the stream is disabled, not removed: it stays listed and readable for the retention period
         end_stream(view, table, definition_of(table), now)
-        view.delete_table(table.name)
-        return table, stats
+        view.detach_table(table.name)
+        # A small table's rows all go in this work; a large one's rest in later works (after the answer).
+        batch = table_purge.PURGE_BATCH_ROWS
+        rows_left = view.purge_detached_rows(table.table_id, batch) == batch
+        return table, stats, rows_left
 
-    table, stats = await ctx.storage.write(delete)
+    table, stats, rows_left = await ctx.storage.write(delete)
+    if rows_left:
+        # Also picks up purges a stopped process left unfinished.
+        await table_purge.resume_table_purges(ctx.storage)
     return {"TableDescription": describe(table, ctx.settings, table_status="DELETING", index_stats=stats)}

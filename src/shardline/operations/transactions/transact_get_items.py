@@ -17,7 +17,11 @@ from shardline.operations.capacity import read_units
 from shardline.operations.context import OperationContext
 from shardline.operations.items.item_request import TableKey
 from shardline.operations.tables.lookup import require_table
-from shardline.operations.transactions.write_plan import MULTIPLE_OPERATIONS, TRANSACTION_COST_FACTOR
+from shardline.operations.transactions.write_plan import (
+    MULTIPLE_OPERATIONS,
+    TRANSACTION_COST_FACTOR,
+    check_aggregate_size,
+)
 from shardline.storage.backend import ItemKey, ReadView
 from shardline.values.attribute_value import validate_item
 from shardline.values.item_size import item_size
@@ -68,12 +72,15 @@ def read(view: ReadView, request: Request, tally: CapacityTally) -> list[Item | 
         seen.add((where.table_id, where.key))
         places.append(where)
     found: list[Item | None] = []
+    sizes: list[int] = []
     for where in places:
         item = view.get_item(where.table_id, where.key)
         size = item_size(item) if item is not None else None
         # Transactional reads are strongly consistent and cost twice the units.
         tally.add(where.table.name, TRANSACTION_COST_FACTOR * read_units(size, consistent=True))
         found.append(item)
+        sizes.append(size or 0)
+    check_aggregate_size(sizes)
     return found
 
 

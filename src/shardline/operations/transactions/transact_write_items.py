@@ -10,7 +10,7 @@ from typing import Any
 from shardline.operations.context import OperationContext
 from shardline.operations.transactions.actions import WriteAction, parse_action
 from shardline.operations.transactions.idempotency import TOKEN_PARAMETER, request_fingerprint, tokens_for
-from shardline.operations.transactions.write_plan import Outcome, write
+from shardline.operations.transactions.write_plan import Outcome, check_aggregate_size, write
 
 NAME = "TransactWriteItems"
 
@@ -24,9 +24,12 @@ class Request:
 
 
 def parse(body: Mapping[str, Any]) -> Request:
-    """Every action is checked, in request order, before the transaction starts."""
+    """Every action is checked, in request order, before the transaction starts; so is the Puts' total
+    size (Updates, Deletes and ConditionChecks add theirs inside the transaction)."""
+    actions = tuple(parse_action(entry) for entry in body["TransactItems"])
+    check_aggregate_size(action.item_size or 0 for action in actions)
     return Request(
-        actions=tuple(parse_action(entry) for entry in body["TransactItems"]),
+        actions=actions,
         return_consumed_capacity=body.get("ReturnConsumedCapacity"),
         return_collection_metrics=body.get("ReturnItemCollectionMetrics"),
         token=body.get(TOKEN_PARAMETER),

@@ -19,6 +19,7 @@ from shardline.storage.backend import HashSegment, ItemKey, KeyRange, StoredTabl
 from shardline.storage.postgres.index_views import IndexReadMixin, IndexWriteMixin
 from shardline.storage.postgres.key_locks import KeyLocks
 from shardline.storage.postgres.pending import Pending
+from shardline.storage.postgres.purge_views import PurgeWriteMixin
 from shardline.storage.postgres.sql_access import Rows, SqlAccess
 from shardline.storage.postgres.stream_views import StreamReadMixin, StreamWriteMixin
 from shardline.storage.postgres.trigger_views import TriggerReadMixin, TriggerWriteMixin
@@ -184,7 +185,7 @@ class PostgresReadView(IndexReadMixin, StreamReadMixin, TriggerReadMixin, SqlAcc
             cursor = (int(last[0]), bytes(last[1]), bytes(last[2]))
 
 
-class PostgresWriteView(IndexWriteMixin, StreamWriteMixin, TriggerWriteMixin, PostgresReadView):
+class PostgresWriteView(IndexWriteMixin, PurgeWriteMixin, StreamWriteMixin, TriggerWriteMixin, PostgresReadView):
     """Isolation across processes comes from locks taken as the work reads (READ COMMITTED otherwise):
     - a table row is share-locked when a work first looks the table up, so no other process can drop or
       redefine it (UpdateTable adding an index) while this transaction writes its items;

@@ -18,6 +18,7 @@ from shardline.errors import StorageError
 from shardline.storage.backend import HashSegment, ItemKey, KeyRange, StoredTable
 from shardline.storage.sqlite.catalog import PendingCatalog
 from shardline.storage.sqlite.index_views import IndexReadMixin, IndexWriteMixin
+from shardline.storage.sqlite.purge_views import PurgeWriteMixin
 from shardline.storage.sqlite.stream_views import StreamReadMixin, StreamWriteMixin
 from shardline.storage.sqlite.trigger_views import TriggerReadMixin, TriggerWriteMixin
 from shardline.values.key_codec import partition_hash
@@ -177,7 +178,7 @@ class SqliteReadView(IndexReadMixin, StreamReadMixin, TriggerReadMixin):
             cursor = (last[0], last[1], last[2])
 
 
-class SqliteWriteView(IndexWriteMixin, StreamWriteMixin, TriggerWriteMixin, SqliteReadView):
+class SqliteWriteView(IndexWriteMixin, PurgeWriteMixin, StreamWriteMixin, TriggerWriteMixin, SqliteReadView):
     """Writes go to SQL at once (inside the work's savepoint); table rows and counters go to the work's
     layer of the pending catalog, and counters reach SQL once per group (see writer.flush_counters)."""
 
