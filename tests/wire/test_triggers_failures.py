@@ -1,6 +1,6 @@
-"""Triggers over a real server (`serve --triggers FILE`) with handlers in a temporary package: the event,
-every failure path (raise, timeout, crash, bisect, partial failures, exhausted retries, the OnFailure file),
-tumbling windows, parallelization order and lineage after `shardline shards split`."""
+"""Triggers over a real server (`serve --triggers FILE`) with handlers in a temporary package: the event, every
+failure path (raise, timeout, crash, bisect, partial failures and both at once, exhausted retries, the OnFailure
+file), tumbling windows, parallelization order and lineage after `shardline shards split`."""
 
 from __future__ import annotations
 
@@ -64,8 +64,13 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
                 BisectBatchOnFunctionError=True, MaximumRetryAttempts=0, destination=True),
         mapping("Partial", HANDLER + "partial", root, BatchSize=10, MaximumBatchingWindowInSeconds=1,
                 FunctionResponseTypes=["ReportBatchItemFailures"], MaximumRetryAttempts=1, destination=True),
+        mapping("PartialBisect", HANDLER + "partial", root, BatchSize=10, MaximumBatchingWindowInSeconds=1,
+                FunctionResponseTypes=["ReportBatchItemFailures"], BisectBatchOnFunctionError=True,
+                MaximumRetryAttempts=1, destination=True),
         mapping("Windowed", HANDLER + "windowed", root, TumblingWindowInSeconds=2),
         mapping("Parallel", HANDLER + "parallel", root, BatchSize=1, ParallelizationFactor=4),
+        mapping("WindowedParallel", HANDLER + "windowed_keys", root, BatchSize=2, TumblingWindowInSeconds=2,
+                ParallelizationFactor=3),
         mapping("Lineage", HANDLER + "record", root, BatchSize=5),
     ]
     triggers = write_project(root, mappings, {"Hanger": {"Handler": HANDLER + "hangs", "Timeout": 1}})
@@ -165,6 +170,30 @@ def test_partial_failures_retry_from_the_failed_record(env: Env) -> None:
     assert failure["DDBStreamBatchInfo"]["endSequenceNumber"] == records[2]["dynamodb"]["SequenceNumber"]
 
 
+def test_bisect_with_partial_failures_gives_up_only_the_poisoned_record(env: Env) -> None:
+    create_stream_table(env.dynamodb, "PartialBisect")
+    keys = [f"r{n}" for n in range(8)]
+    for key in keys:
+        put(env.dynamodb, "PartialBisect", key, action="fail" if key == "r3" else "ok")
+    wait_for(lambda: len(env.failures("PartialBisect")) == 1, what="the poisoned record's failure record")
+    put(env.dynamodb, "PartialBisect", "after", action="ok")
+    wait_for(lambda: ["after"] in values(env.log("PartialBisect")), what="the record after the poisoned one")
+    batches = values(env.log("PartialBisect"))
+    # what each invocation finished: its records before the failed one
+    finished = flatten(batch[: batch.index("r3")] if "r3" in batch else batch for batch in batches)
+    assert finished == [key for key in keys if key != "r3"] + ["after"]  # each once, in order
+    assert batches.count(["r3"]) == 2  # alone, then MaximumRetryAttempts 1 more
+    (failure,) = env.failures("PartialBisect")
+    assert failure["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert failure["requestContext"]["approximateInvokeCount"] == 2
+    assert failure["responseContext"]["functionError"] is None
+    poison = next(r for e in env.log("PartialBisect") for r in e["event"]["Records"]
+                  if r["dynamodb"]["NewImage"]["pk"]["S"] == "r3")
+    info = failure["DDBStreamBatchInfo"]
+    assert info["batchSize"] == 1
+    assert info["startSequenceNumber"] == info["endSequenceNumber"] == poison["dynamodb"]["SequenceNumber"]
+
+
 def test_tumbling_windows_pass_state_and_end_with_a_final_invoke(env: Env) -> None:
     create_stream_table(env.dynamodb, "Windowed")
     for n in range(3):
@@ -183,6 +212,49 @@ def test_tumbling_windows_pass_state_and_end_with_a_final_invoke(env: Env) -> No
     assert delivered_before_final >= final["state"].get("count", 0)
     assert final["shardId"].startswith("shardId-") and not final["isWindowTerminatedEarly"]
     assert final["window"]["start"].endswith("Z") and final["window"]["end"].endswith("Z")
+
+
+def test_tumbling_windows_keep_state_per_parallel_slot(env: Env) -> None:
+    create_stream_table(env.dynamodb, "WindowedParallel")
+    keys = [f"key{n}" for n in range(6)]
+    for n in range(24):
+        put(env.dynamodb, "WindowedParallel", keys[n % len(keys)], n=str(n))  # each put changes the item
+
+    def windows() -> dict[str, dict[str, int]]:
+        """Per window, how many records of each key were delivered."""
+        counts: dict[str, dict[str, int]] = {}
+        for entry in env.log("WindowedParallel"):
+            for record in entry["event"]["Records"]:
+                per_key = counts.setdefault(entry["event"]["window"]["start"], {})
+                key = record["dynamodb"]["Keys"]["pk"]["S"]
+                per_key[key] = per_key.get(key, 0) + 1
+        return counts
+
+    def finals() -> list[dict[str, Any]]:
+        return [e["event"] for e in env.log("WindowedParallel") if e["event"]["isFinalInvokeForWindow"]]
+
+    def slots_closed() -> bool:
+        """Every record delivered, and every key of every window in the state of a final invoke."""
+        closed = {(e["window"]["start"], key) for e in finals() for key in e["state"]} | {
+            (e["window"]["start"], r["dynamodb"]["Keys"]["pk"]["S"]) for e in finals() for r in e["Records"]}
+        counts = windows()
+        return sum(sum(per_key.values()) for per_key in counts.values()) >= 24 and all(
+            (window, key) in closed for window, per_key in counts.items() for key in per_key)
+
+    wait_for(slots_closed, timeout=20, what="the final invoke of every slot's window")
+    totals: dict[str, dict[str, int]] = {}
+    for event in finals():
+        per_key = totals.setdefault(event["window"]["start"], {})
+        aggregate = dict(event["state"])
+        for record in event["Records"]:
+            key = record["dynamodb"]["Keys"]["pk"]["S"]
+            aggregate[key] = aggregate.get(key, 0) + 1
+        for key, count in aggregate.items():
+            assert key not in per_key  # no key is aggregated by two slots
+            per_key[key] = count
+    assert totals == windows()
+    assert sum(sum(per_key.values()) for per_key in totals.values()) == 24
+    assert all(len([e for e in finals() if e["window"]["start"] == window]) <= 3 for window in totals)
 
 
 def test_parallel_batches_overlap_and_keep_each_key_in_order(env: Env) -> None:

@@ -69,6 +69,14 @@ HANDLERS = textwrap.dedent('''
         _log("windowed", event, context)
         return {"state": {"count": event["state"].get("count", 0) + len(event["Records"])}}
 
+    def windowed_keys(event, context):
+        _log("windowed_keys", event, context)
+        state = dict(event["state"])
+        for r in event["Records"]:
+            key = r["dynamodb"]["Keys"]["pk"]["S"]
+            state[key] = state.get(key, 0) + 1
+        return {"state": state}
+
     def parallel(event, context):
         _log("parallel", event, context)
         time.sleep(0.05)

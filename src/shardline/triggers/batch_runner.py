@@ -127,6 +127,9 @@ class BatchRunner:
             if step.action == "done":
                 lane.consecutive_failures = 0
                 continue
+            if step.action == "split":
+                work.appendleft((rest, 0))
+                continue
             if step.action == "bisect":
                 first, _ = halves(len(rest))
                 work.appendleft((rest[first:], 0))

@@ -72,9 +72,10 @@ class RetryPolicy:
 @dataclass(frozen=True)
 class Step:
     """The next move for a batch: `done` leading records are finished; what follows them (from index
-    `done`) is retried, split in two halves, or discarded to the failure destination."""
+    `done`) is retried, split off as a batch of its own, split in two halves, or discarded to the failure
+    destination."""
 
-    action: Literal["done", "retry", "bisect", "discard"]
+    action: Literal["done", "retry", "split", "bisect", "discard"]
     done: int
     invocations: int = 0  # invocations already spent on the remaining records
     condition: str | None = None
@@ -94,6 +95,14 @@ def after_invocation(
         return Step("done", length)
     if verdict.kind == "partial":
         # the records before the lowest failure are done; the retry starts at the failed record
+        if policy.bisect_on_function_error:
+            # With bisect on, Lambda bisects at the returned sequence number and retries only the rest; a
+            # rest that fails again at its first record is halved until the failing record is alone, so
+            # only that record reaches the failure destination. Splits do not use up the retry quota.
+            if verdict.failed_index > 0:
+                return Step("split", verdict.failed_index, 0)
+            if length > 1:
+                return Step("bisect", 0, 0)
         if exhausted(policy, invocations):
             return Step("discard", verdict.failed_index, invocations, RETRY_ATTEMPTS_EXHAUSTED, None)
         return Step("retry", verdict.failed_index, invocations)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from shardline.triggers.batch_runner import MappingJob
 from shardline.triggers.checkpoints import Checkpoint
 from shardline.triggers.shard_worker import ShardWorker
-from shardline.triggers.sources import LATEST, TRIM_HORIZON, StreamInfo
+from shardline.triggers.sources import LATEST, TRIM_HORIZON, StreamInfo, is_sequence_position
 from shardline.triggers.status import ShardStatus
 
 logger = logging.getLogger(__name__)
@@ -146,4 +146,4 @@ class MappingScheduler:
 
 
 def _position(point: Checkpoint) -> str | None:
-    return None if point.position in (TRIM_HORIZON, LATEST) else point.position
+    return point.position if is_sequence_position(point.position) else None

@@ -16,7 +16,7 @@ from shardline.triggers.batching import batch_length, wait_before_batch
 from shardline.triggers.checkpoints import Checkpoint
 from shardline.triggers.events import lambda_record, partition_key_of
 from shardline.triggers.parallelization import CompletionTracker, lane_of
-from shardline.triggers.sources import LATEST, READ_LIMIT, TRIM_HORIZON, ShardInfo, SourceError
+from shardline.triggers.sources import LATEST, READ_LIMIT, TRIM_HORIZON, ShardInfo, SourceError, is_sequence_position
 from shardline.triggers.status import ShardStatus
 from shardline.triggers.windows import Window, same_window_count, window_of
 
@@ -58,7 +58,7 @@ class ShardWorker:
     def status(self, now: float) -> ShardStatus:
         oldest = self._tracker.oldest_created_at
         age = 0 if oldest is None else max(0, int((now - oldest) * 1000))
-        position = self._saved.position if self._saved.position not in (TRIM_HORIZON, LATEST) else None
+        position = self._saved.position if is_sequence_position(self._saved.position) else None
         return ShardStatus(self._shard.shard_id, position, age, self._saved.finished)
 
     # --- the shard's life -------------------------------------------------------------------------------

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, Protocol, TypeVar
 
+from shardline.clock import Clock, SystemClock
 from shardline.errors import (
     ExpiredIteratorException,
     LimitExceededException,
@@ -27,6 +30,31 @@ T = TypeVar("T")
 TRIM_HORIZON = "TRIM_HORIZON"
 LATEST = "LATEST"
 READ_LIMIT = 1000  # GetRecords' maximum Limit
+# A LATEST start kept as a time: the public Streams API keeps LATEST opaque (no sequence number to store until
+# a record arrives), so a runner stopped before its first record resumes from the time it started.
+STARTED_AT = "LATEST@"
+# Creation times are whole seconds and the reference clock may be off a little: reaching this far back
+# delivers a record from just before the start again rather than skipping one written just after it.
+STARTED_AT_MARGIN_SECONDS = 2
+
+
+def started_at_position(epoch: float) -> str:
+    return f"{STARTED_AT}{math.floor(epoch) - STARTED_AT_MARGIN_SECONDS}"
+
+
+def started_at_of(position: str) -> float | None:
+    """The creation time a started-at position reads from, or None for any other position."""
+    if not position.startswith(STARTED_AT):
+        return None
+    try:
+        return float(position[len(STARTED_AT):])
+    except ValueError:
+        return None
+
+
+def is_sequence_position(position: str) -> bool:
+    """True for a position that is a record's sequence number (not TRIM_HORIZON, LATEST or a start time)."""
+    return position not in (TRIM_HORIZON, LATEST) and not position.startswith(STARTED_AT)
 
 
 class SourceError(Exception):
@@ -73,7 +101,8 @@ class StreamSource(Protocol):
         ...
 
     async def latest_position(self, stream_arn: str, shard_id: str) -> str | None:
-        """The sequence number LATEST reads after, when the source can tell (else None)."""
+        """A position to store for LATEST so that a restart reads on from there: the sequence number LATEST
+        reads after, or a started-at position; None when the source can tell neither."""
         ...
 
     async def iterator(self, stream_arn: str, shard_id: str, position: str) -> str:
@@ -190,12 +219,17 @@ _ERROR_KINDS = {
 
 class RemoteStreamSource:
     """A DynamoDB Streams endpoint (another shardline or AWS) through boto3 clients; their blocking calls
-    run in threads."""
+    run in threads. LATEST is stored as a started-at position (see STARTED_AT)."""
 
-    def __init__(self, streams_client: Any, dynamodb_client: Any, poll_interval: float = 0.25) -> None:
+    def __init__(
+        self, streams_client: Any, dynamodb_client: Any, poll_interval: float = 0.25, clock: Clock | None = None,
+    ) -> None:
         self._streams = streams_client
         self._dynamodb = dynamodb_client
         self.poll_interval = poll_interval
+        self._clock = clock or SystemClock()
+        # LATEST iterators taken when a started-at position was made, used by the first read from it
+        self._latest_iterators: dict[tuple[str, str, str], str] = {}
 
     def change_token(self) -> asyncio.Event | None:
         return None
@@ -241,9 +275,26 @@ class RemoteStreamSource:
         return StreamInfo(stream_arn, _hash_key(description), enabled, tuple(shards))
 
     async def latest_position(self, stream_arn: str, shard_id: str) -> str | None:
-        return None  # the public API keeps LATEST opaque
+        """A started-at position for now, by the endpoint's clock (its Date header) when it sends one."""
+        answer = await self._call(
+            self._streams.get_shard_iterator, StreamArn=stream_arn, ShardId=shard_id, ShardIteratorType=LATEST,
+        )
+        position = started_at_position(_server_time(answer) or self._clock.now())
+        self._latest_iterators[(stream_arn, shard_id, position)] = str(answer["ShardIterator"])
+        return position
 
     async def iterator(self, stream_arn: str, shard_id: str, position: str) -> str:
+        since = started_at_of(position)
+        if since is not None:
+            latest = self._latest_iterators.pop((stream_arn, shard_id, position), None)
+            if latest is not None:
+                return latest  # the first read after the start: exactly what LATEST gives
+            # after a restart: the records from the start time on (the oldest ones are skipped while read)
+            answer = await self._call(
+                self._streams.get_shard_iterator, StreamArn=stream_arn, ShardId=shard_id,
+                ShardIteratorType=TRIM_HORIZON,
+            )
+            return _skipping(since, str(answer["ShardIterator"]))
         kind, sequence = _iterator_request(position)
         arguments: dict[str, Any] = {"StreamArn": stream_arn, "ShardId": shard_id, "ShardIteratorType": kind}
         if sequence is not None:
@@ -252,9 +303,47 @@ class RemoteStreamSource:
         return str(answer["ShardIterator"])
 
     async def read(self, iterator: str, limit: int) -> SourcePage:
-        answer = await self._call(self._streams.get_records, ShardIterator=iterator, Limit=limit)
+        since, token = _skipped(iterator)
+        answer = await self._call(self._streams.get_records, ShardIterator=token, Limit=limit)
         records = [wire_record(record) for record in answer.get("Records", [])]
-        return SourcePage(records, answer.get("NextShardIterator"))
+        following = answer.get("NextShardIterator")
+        if since is None:
+            return SourcePage(records, following)
+        kept = [record for record in records if _created_at(record) >= since]
+        if following is not None and not kept:
+            following = _skipping(since, str(following))  # still before the start time
+        return SourcePage(kept, following)
+
+
+_SKIP = "skip-before:"
+
+
+def _skipping(since: float, iterator: str) -> str:
+    """An iterator whose reads drop records created before `since`, until one at or after it is read."""
+    return f"{_SKIP}{since!r}|{iterator}"
+
+
+def _skipped(iterator: str) -> tuple[float | None, str]:
+    if not iterator.startswith(_SKIP):
+        return None, iterator
+    since, _, token = iterator[len(_SKIP):].partition("|")
+    return float(since), token
+
+
+def _created_at(record: Mapping[str, Any]) -> float:
+    moment = record.get("dynamodb", {}).get("ApproximateCreationDateTime")
+    return float(moment) if isinstance(moment, int | float) else math.inf
+
+
+def _server_time(answer: Mapping[str, Any]) -> float | None:
+    """The endpoint's clock from the response's Date header (whole seconds), if it sent one."""
+    header = answer.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
+    if not isinstance(header, str):
+        return None
+    try:
+        return parsedate_to_datetime(header).timestamp()
+    except (TypeError, ValueError):
+        return None
 
 
 def wire_value(value: Any) -> Any:

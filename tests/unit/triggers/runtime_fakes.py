@@ -16,7 +16,7 @@ from shardline.triggers.checkpoints import CheckpointStore
 from shardline.triggers.invocation import InvocationResult, failed
 from shardline.triggers.mappings import MappingConfig
 from shardline.triggers.runtime import RuntimeOptions, TriggerRuntime
-from shardline.triggers.sources import LATEST, TRIM_HORIZON, ShardInfo, SourcePage, StreamInfo
+from shardline.triggers.sources import LATEST, TRIM_HORIZON, ShardInfo, SourcePage, StreamInfo, StreamSource
 
 ARN = "arn:aws:dynamodb:us-east-1:000000000000:table/Orders/stream/2026-01-01T00:00:00.000"
 BASE = 100000000000000000000
@@ -131,7 +131,7 @@ def config(**overrides: Any) -> MappingConfig:
 
 
 async def run_until(
-    source: FakeSource, function: FakeFunction, mapping: MappingConfig, done: Callable[[], bool], *,
+    source: StreamSource, function: FakeFunction, mapping: MappingConfig, done: Callable[[], bool], *,
     clock: Clock | None = None, state: Path | None = None, timeout: float = 10.0,
     after: Callable[[TriggerRuntime], Awaitable[None]] | None = None,
 ) -> TriggerRuntime:

@@ -56,6 +56,7 @@ def test_tumbling_window_responses_must_carry_state(payload: Any, expected: str)
 INFINITE = RetryPolicy(-1, -1, False)
 TWO_RETRIES = RetryPolicy(2, -1, False)
 BISECT = RetryPolicy(0, -1, True)
+BISECT_TWO_RETRIES = RetryPolicy(2, -1, True)
 FAIL = Verdict("failure")
 
 
@@ -73,6 +74,14 @@ FAIL = Verdict("failure")
         (BISECT, FAIL, 4, 1, Step("bisect", 0, 0)),
         (BISECT, FAIL, 1, 1, Step("discard", 0, 1, "RetryAttemptsExhausted", "Unhandled")),
         (RetryPolicy(1, -1, True), FAIL, 1, 1, Step("retry", 0, 1)),
+        # bisect with ReportBatchItemFailures: the batch is split at the returned sequence number and the
+        # rest retried on its own, with a fresh quota even when the batch's quota is spent
+        (BISECT_TWO_RETRIES, Verdict("partial", 3), 6, 1, Step("split", 3, 0)),
+        (BISECT_TWO_RETRIES, Verdict("partial", 3), 6, 3, Step("split", 3, 0)),
+        # a rest that fails again at its first record is halved, until the failing record is alone
+        (BISECT_TWO_RETRIES, Verdict("partial", 0), 6, 1, Step("bisect", 0, 0)),
+        (BISECT_TWO_RETRIES, Verdict("partial", 0), 1, 1, Step("retry", 0, 1)),
+        (BISECT_TWO_RETRIES, Verdict("partial", 0), 1, 3, Step("discard", 0, 3, "RetryAttemptsExhausted", None)),
     ],
 )
 def test_step_after_invocation(
