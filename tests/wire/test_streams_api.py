@@ -4,9 +4,13 @@ pagination, errors as AWS words them, and the shard controls and tail of the CLI
 from __future__ import annotations
 
 import json
+import queue
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -101,6 +105,32 @@ def test_batch_and_transaction_writes_are_recorded(dynamodb: Any, streams: Any) 
     assert events == [("INSERT", "b1"), ("INSERT", "b2"), ("INSERT", "t1"), ("REMOVE", "b1")]
 
 
+def test_index_writes_emit_no_records(dynamodb: Any, streams: Any) -> None:
+    """Only base-table changes are recorded: an item that also lands in a GSI and an LSI gives one record per
+    change, and the indexes have no stream of their own."""
+    table = unique_name("indexed")
+    described = dynamodb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}, {"AttributeName": "n", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": name, "AttributeType": kind}
+                              for name, kind in (("id", "S"), ("n", "N"), ("status", "S"))],
+        GlobalSecondaryIndexes=[{"IndexName": "by-status", "Projection": {"ProjectionType": "ALL"},
+                                 "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"}]}],
+        LocalSecondaryIndexes=[{"IndexName": "by-id-status", "Projection": {"ProjectionType": "KEYS_ONLY"},
+                                "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"},
+                                              {"AttributeName": "status", "KeyType": "RANGE"}]}],
+        BillingMode="PAY_PER_REQUEST", StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
+    )["TableDescription"]
+    arn = described["LatestStreamArn"]
+    key = {"id": {"S": "o1"}, "n": {"N": "1"}}
+    dynamodb.put_item(TableName=table, Item={**key, "status": {"S": "pending"}})
+    dynamodb.update_item(TableName=table, Key=key, UpdateExpression="SET #s = :s",
+                         ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues={":s": {"S": "shipped"}})
+    dynamodb.delete_item(TableName=table, Key=key)
+    assert [r["eventName"] for r in _all_records(streams, arn)] == ["INSERT", "MODIFY", "REMOVE"]
+    assert [s["StreamArn"] for s in streams.list_streams(TableName=table)["Streams"]] == [arn]
+
+
 @pytest.mark.parametrize(
     ("view_type", "images"),
     [
@@ -149,6 +179,7 @@ def test_list_streams(dynamodb: Any, streams: Any) -> None:
     listed = streams.list_streams(TableName=table)["Streams"]
     assert listed == [{"StreamArn": arn, "TableName": table, "StreamLabel": arn.rsplit("/", 1)[1]}]
     assert streams.list_streams(TableName=unique_name("none"))["Streams"] == []
+    _create(dynamodb)  # a second stream, so that a page of one is cut even when this test runs first
     everything = streams.list_streams(Limit=1)
     assert len(everything["Streams"]) == 1 and "LastEvaluatedStreamArn" in everything
     following = streams.list_streams(Limit=1, ExclusiveStartStreamArn=everything["LastEvaluatedStreamArn"])
@@ -226,11 +257,15 @@ def test_errors(dynamodb: Any, streams: Any) -> None:
     assert _error(streams.describe_stream, StreamArn=missing) == (
         "ResourceNotFoundException", f"Requested resource not found: Stream: {missing} not found"
     )
-    assert _error(streams.describe_stream, StreamArn="arn:aws:dynamodb:us-east-1:000000000000:table/x/y/z")[0] == (
-        "ValidationException"
+    # AWS's words, as the AWS SDK for JavaScript's integration tests against AWS expect them
+    assert _error(streams.describe_stream, StreamArn="arn:aws:dynamodb:us-east-1:000000000000:table/x/y/z") == (
+        "ValidationException", "Invalid StreamArn"
     )
+    # AWS's words for a shard that is not (or no longer) in the stream, as consumers have logged them from AWS
     assert _error(streams.get_shard_iterator, StreamArn=arn, ShardId="shardId-00000000000000000000-00000000",
-                  ShardIteratorType="TRIM_HORIZON")[0] == "ResourceNotFoundException"
+                  ShardIteratorType="TRIM_HORIZON") == (
+        "ResourceNotFoundException", "Requested resource not found: Shard does not exist"
+    )
     assert _error(streams.get_shard_iterator, StreamArn=arn, ShardId=shard,
                   ShardIteratorType="AT_SEQUENCE_NUMBER")[0] == "ValidationException"
     assert _error(streams.get_shard_iterator, StreamArn=arn, ShardId=shard, ShardIteratorType="LATEST",
@@ -307,6 +342,102 @@ def test_tail_prints_records_as_json(dynamodb: Any, endpoint: str, cli_env: dict
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert [line["eventName"] for line in lines] == ["INSERT", "MODIFY"]
     assert lines[1]["dynamodb"]["NewImage"]["status"] == {"S": "shipped"}
+
+
+def _bare_env(home: Path) -> dict[str, str]:
+    """A new user's machine: no AWS variables, no ~/.aws files."""
+    import os
+
+    env = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
+    env.update(HOME=str(home), AWS_CONFIG_FILE=str(home / "no-config"),
+               AWS_SHARED_CREDENTIALS_FILE=str(home / "no-credentials"))
+    return env
+
+
+def test_tail_against_a_local_endpoint_needs_no_aws_configuration(
+    dynamodb: Any, endpoint: str, tmp_path: Path
+) -> None:
+    table, _ = _create(dynamodb)
+    dynamodb.put_item(TableName=table, Item={"id": {"S": "o1"}, "status": {"S": "pending"}})
+    done = subprocess.run(
+        [sys.executable, "-m", "shardline", "tail", table, "--from", "trim-horizon", "--json", "--max-records", "1",
+         "--endpoint-url", endpoint],
+        capture_output=True, text=True, timeout=60, env=_bare_env(tmp_path),
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["dynamodb"]["NewImage"]["status"] == {"S": "pending"}
+
+
+def _lines_of(process: subprocess.Popen[str]) -> queue.Queue[str]:
+    lines: queue.Queue[str] = queue.Queue()
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line)
+
+    threading.Thread(target=read, daemon=True).start()
+    return lines
+
+
+def _next_record(lines: queue.Queue[str], deadline: float) -> dict[str, Any]:
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise AssertionError("tail printed nothing in time")
+    return dict(json.loads(lines.get(timeout=remaining)))
+
+
+def test_tail_follows_the_orders_scenario_from_latest(dynamodb: Any, endpoint: str, tmp_path: Path) -> None:
+    """The seed's example as a second application sees it with `shardline tail --json` (from LATEST): INSERT
+    pending, MODIFY pending -> shipped, REMOVE, and nothing for the writes that changed nothing."""
+    table, _ = _create(dynamodb)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "shardline", "tail", table, "--json", "--endpoint-url", endpoint],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_bare_env(tmp_path),
+    )
+    try:
+        lines = _lines_of(process)
+        deadline = time.monotonic() + 30
+        # tail starts at LATEST: write a marker until it shows, so the scenario is written after tail is following
+        marker = None
+        while marker is None:
+            dynamodb.put_item(TableName=table, Item={"id": {"S": "marker"}, "at": {"N": str(time.monotonic())}})
+            try:
+                marker = _next_record(lines, min(deadline, time.monotonic() + 0.5))
+            except queue.Empty:
+                continue
+        key = {"id": {"S": "o1"}}
+        pending, shipped = {**key, "status": {"S": "pending"}}, {**key, "status": {"S": "shipped"}}
+
+        def set_status(value: str) -> None:
+            dynamodb.update_item(
+                TableName=table, Key=key, UpdateExpression="SET #s = :s",
+                ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues={":s": {"S": value}},
+            )
+
+        dynamodb.put_item(TableName=table, Item=pending)
+        dynamodb.put_item(TableName=table, Item=pending)  # identical: no record
+        set_status("pending")  # equal value: no record
+        with pytest.raises(ClientError):
+            dynamodb.put_item(TableName=table, Item=shipped, ConditionExpression="attribute_not_exists(id)")
+        set_status("shipped")
+        dynamodb.delete_item(TableName=table, Key=key)
+        dynamodb.delete_item(TableName=table, Key=key)  # missing item: no record
+        dynamodb.put_item(TableName=table, Item={"id": {"S": "o1-done"}})  # after everything else on o1
+        seen: list[dict[str, Any]] = []
+        while not any(r["dynamodb"]["Keys"]["id"]["S"] == "o1-done" for r in seen):
+            seen.append(_next_record(lines, deadline))
+        # the last record may overtake o1's (other shard); give o1's records a moment to arrive too
+        time.sleep(1.0)
+        while not lines.empty():
+            seen.append(_next_record(lines, deadline))
+        orders = [r for r in seen if r["dynamodb"]["Keys"] == key]
+        assert [(r["eventName"], r["dynamodb"].get("OldImage"), r["dynamodb"].get("NewImage")) for r in orders] == [
+            ("INSERT", None, pending), ("MODIFY", pending, shipped), ("REMOVE", shipped, None)
+        ]
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
 
 
 def _admin(endpoint: str, path: str, body: bytes) -> tuple[int, dict[str, Any]]:

@@ -134,6 +134,24 @@ def test_records_past_retention_are_trimmed(trimming: ServerProcess) -> None:
     assert error_of(raised) == ("TrimmedDataAccessException", "The data you are trying to access has been trimmed")
 
 
+def test_a_shard_past_retention_does_not_exist(trimming: ServerProcess) -> None:
+    import json
+    import urllib.request
+
+    dynamodb, streams = make_client("dynamodb", trimming.endpoint), make_client("dynamodbstreams", trimming.endpoint)
+    table, arn = _create(dynamodb)
+    parent = _shards(streams, arn)[0]["ShardId"]
+    split = urllib.request.Request(trimming.endpoint + "/-/shards/split", method="POST",
+                                   data=json.dumps({"TableName": table}).encode())
+    with urllib.request.urlopen(split, timeout=30) as answer:
+        assert answer.status == 200
+    _wait_for(lambda: parent not in [s["ShardId"] for s in _shards(streams, arn)])
+    with pytest.raises(ClientError) as raised:
+        streams.get_shard_iterator(StreamArn=arn, ShardId=parent, ShardIteratorType="TRIM_HORIZON")
+    # AWS's words, as consumers holding an expired shard's id have logged them from AWS
+    assert error_of(raised) == ("ResourceNotFoundException", "Requested resource not found: Shard does not exist")
+
+
 def test_iterators_expire(rolling: ServerProcess) -> None:
     dynamodb, streams = make_client("dynamodb", rolling.endpoint), make_client("dynamodbstreams", rolling.endpoint)
     _, arn = _create(dynamodb)

@@ -16,10 +16,11 @@ DESCRIBE_SECONDS = 1.0
 
 
 def _client(service: str, endpoint_url: str | None, region: str | None) -> Any:
-    import botocore.session  # imported here so that `shardline --help` stays fast
+    # imported here so that `shardline --help` stays fast; with --endpoint-url and no AWS configuration at all
+    # (a new user's machine) it falls back to us-east-1 and placeholder keys, which a local server accepts
+    from shardline.consumer.stream_consumer import build_client
 
-    session = botocore.session.get_session()
-    return session.create_client(service, endpoint_url=endpoint_url, region_name=region)
+    return build_client(service, endpoint_url, region)
 
 
 def _plain(value: Any) -> Any:
@@ -149,7 +150,10 @@ class StreamFollower:
     "--json", "as_json", is_flag=True, help="Print each record as one line of JSON, as GetRecords returns it."
 )
 @click.option("--endpoint-url", default=None, help="Server to read from (default: AWS, as configured for botocore).")
-@click.option("--region", default=None, help="Region (default: as configured for botocore).")
+@click.option(
+    "--region", default=None,
+    help="Region (default: as configured for botocore; us-east-1 with --endpoint-url if none is configured).",
+)
 @click.option("--max-records", type=click.IntRange(min=1), default=None, help="Stop after this many records.")
 def tail(
     table: str, start: str, as_json: bool, endpoint_url: str | None, region: str | None, max_records: int | None

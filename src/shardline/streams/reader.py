@@ -128,7 +128,7 @@ class StreamReader:
             shard = view.get_shard(stream.stream_id, shard_id)
             if shard is None or not self._visible(shard, now):
                 raise ResourceNotFoundException(
-                    f"Requested resource not found: Shard: {shard_id} in Stream: {arn} not found"
+                    "Requested resource not found: Shard does not exist"
                 )
             if iterator_type == "AT_TIMESTAMP" and timestamp is not None:
                 after = max(view.stream_position_at(shard.shard_no, timestamp), shard.trimmed_through)
@@ -154,8 +154,7 @@ class StreamReader:
             shard = view.get_shard(stream.stream_id, position.shard_id)
             if shard is None or not self._visible(shard, now):
                 raise ResourceNotFoundException(
-                    f"Requested resource not found: Shard: {position.shard_id} in Stream: "
-                    f"{position.stream_arn} not found"
+                    "Requested resource not found: Shard does not exist"
                 )
             if self._settings.stream_throttling:
                 self._throttle.take(position.stream_arn, position.shard_id, now)
