@@ -102,7 +102,7 @@ def _throughput(folder: Path, endpoint: str, dynamodb: Any, records: int) -> flo
         dynamodb.batch_write_item(RequestItems={"Throughput": batch})
     lambda_client = _client("lambda", endpoint)
     (mapping,) = [m for m in lambda_client.list_event_source_mappings()["EventSourceMappings"]
-                  if m["FunctionArn"].endswith(":noop")]
+                  if m["FunctionArn"].endswith("-noop")]
     lambda_client.update_event_source_mapping(UUID=mapping["UUID"], Enabled=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

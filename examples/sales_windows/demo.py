@@ -1,5 +1,6 @@
 """Creates the sales table and records five sales in two stores; about ten seconds later the window closes
-and its totals appear in window-totals.jsonl.
+and its totals appear in window-totals.jsonl (a line per shard that saw sales: as on Lambda, each shard keeps
+its own window state).
 
     python demo.py --endpoint-url http://localhost:8000
 """
@@ -31,7 +32,7 @@ def main() -> None:
         dynamodb.put_item(TableName="sales", Item={
             "sale_id": {"S": sale_id}, "store": {"S": store}, "amount": {"N": amount},
         })
-    print(f"recorded {len(SALES)} sales; the window's totals land in window-totals.jsonl when it closes")
+    print(f"recorded {len(SALES)} sales; when the window closes, each shard's totals land in window-totals.jsonl")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """Creates `customers` (with a stream) and `customers_replica`, then inserts, updates and deletes customers;
 the replica follows.
 
-    AWS_ENDPOINT_URL_DYNAMODB=http://localhost:8000 shardline serve --triggers triggers.yaml   # one terminal
-    python demo.py --endpoint-url http://localhost:8000                                        # another
+    AWS_ENDPOINT_URL_DYNAMODB=http://localhost:8000 AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo \
+        shardline serve --in-memory --triggers triggers.yaml     # one terminal
+    python demo.py --endpoint-url http://localhost:8000          # another
 """
 
 from __future__ import annotations

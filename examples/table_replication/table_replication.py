@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import os
+import sys
 from typing import Any
 
 import boto3
@@ -46,8 +47,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             else:
                 item = {name: _for_boto3(value) for name, value in change["NewImage"].items()}
                 _dynamodb().put_item(TableName=table, Item=item)
-        except Exception:
-            # Lambda retries from the lowest failed sequence number, so stop at the first failure.
+        except Exception as error:
+            # Logged, as a Lambda function logs to CloudWatch (here the server's terminal); Lambda retries
+            # from the lowest failed sequence number, so stop at the first failure.
+            print(f"cannot replicate {change['SequenceNumber']}: {error!r}", file=sys.stderr)
             failures.append({"itemIdentifier": change["SequenceNumber"]})
             break
     return {"batchItemFailures": failures}

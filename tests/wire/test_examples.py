@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -21,7 +23,20 @@ import pytest
 from tests.wire.conftest import ServerProcess, make_client, start_server, stop_server
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+README = Path(__file__).resolve().parents[2] / "README.md"
+DOCUMENTED_ENDPOINT = "http://localhost:8000"
 T = TypeVar("T")
+
+
+def _readme_server_environment(example: str) -> dict[str, str]:
+    """The `NAME=value` assignments the README puts before `shardline serve` for an example (none when its
+    block has none), so each example runs exactly as documented."""
+    text = README.read_text(encoding="utf-8")
+    block = re.search(rf"cd examples/{example}\n(.*?)shardline serve", text, re.DOTALL)
+    if block is None:
+        return {}
+    words = shlex.split(block.group(1).replace("\\\n", " "))
+    return dict(word.split("=", 1) for word in words if re.fullmatch(r"[A-Z_]+=\S*", word))
 
 
 def _free_port() -> int:
@@ -56,16 +71,19 @@ def _run_demo(example: str, endpoint: str, cwd: Path) -> None:
 @pytest.fixture
 def example_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], ServerProcess]]:
     """Starts `shardline serve --triggers examples/<name>/triggers.yaml` in tmp_path (the handlers' working
-    directory); the handlers' boto3 clients reach the same server through AWS_ENDPOINT_URL_DYNAMODB."""
+    directory) as a new user would: no AWS configuration at all, only the variables the README sets for that
+    example (its endpoint moved to the test's port)."""
     started: list[ServerProcess] = []
     monkeypatch.chdir(tmp_path)
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(name, "testing")
-    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    for name in [name for name in os.environ if name.startswith("AWS_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
 
     def start(example: str) -> ServerProcess:
         port = _free_port()
-        monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", f"http://127.0.0.1:{port}")
+        for name, value in _readme_server_environment(example).items():
+            monkeypatch.setenv(name, value.replace(DOCUMENTED_ENDPOINT, f"http://127.0.0.1:{port}"))
         server = start_server(tmp_path / "data", "--in-memory", "--port", str(port),
                               "--triggers", str(EXAMPLES / example / "triggers.yaml"))
         started.append(server)
@@ -89,7 +107,7 @@ def test_order_notifications(example_server: Callable[[str], ServerProcess], tmp
 
     status = subprocess.run([sys.executable, "-m", "shardline", "triggers", "status", "--endpoint-url",
                              server.endpoint], capture_output=True, text=True, timeout=30, check=True)
-    assert "order_notifications:handler" in status.stdout
+    assert "notify-shipped" in status.stdout  # the function's name from the Functions section
     assert "state: Enabled" in status.stdout
     assert "filtered out 3" in status.stdout
 
@@ -108,6 +126,11 @@ def test_sales_windows(example_server: Callable[[str], ServerProcess], tmp_path:
         return summed if sum(summed.values()) == Decimal("25.00") else None
 
     assert _eventually(totals, timeout=40) == {"north": Decimal("21.00"), "south": Decimal("4.00")}
+
+
+def test_table_replication_environment_is_documented() -> None:
+    assert _readme_server_environment("table_replication") == {
+        "AWS_ENDPOINT_URL_DYNAMODB": DOCUMENTED_ENDPOINT, "AWS_ACCESS_KEY_ID": "demo", "AWS_SECRET_ACCESS_KEY": "demo"}
 
 
 def test_table_replication(example_server: Callable[[str], ServerProcess], tmp_path: Path) -> None:
@@ -176,7 +199,7 @@ def test_audit_archive_with_the_standalone_runner(tmp_path: Path, monkeypatch: p
              "--file", str(EXAMPLES / "audit_archive" / "triggers.yaml")],
             capture_output=True, text=True, timeout=30, check=True,
         )
-        assert "audit_archive:handler" in status.stdout
+        assert "audit_archive-handler" in status.stdout
         assert status.stdout.count("  shardId-") >= 1 and "position " in status.stdout
     finally:
         stop_server(server)

@@ -79,7 +79,9 @@ def test_create_answers_202_with_lambdas_defaults(mapping: dict[str, Any], strea
     assert len(mapping["UUID"]) == 36
     assert mapping["EventSourceMappingArn"] == (
         f"arn:aws:lambda:us-east-1:000000000000:event-source-mapping:{mapping['UUID']}")
-    assert mapping["FunctionArn"] == f"arn:aws:lambda:us-east-1:000000000000:function:{FUNCTION}"
+    # FunctionArn carries a Lambda-legal name (letters, digits, - and _), derived from the handler.
+    assert mapping["FunctionArn"] == (
+        "arn:aws:lambda:us-east-1:000000000000:function:esm_api_tests-never_called-handler")
     assert abs(mapping["LastModified"].timestamp() - time.time()) < 60
 
 
@@ -89,8 +91,9 @@ def test_get_and_list(lambda_client: Any, mapping: dict[str, Any], stream_arn: s
     assert (fetched["UUID"], fetched["State"]) == (mapping["UUID"], "Enabled")
     listed = lambda_client.list_event_source_mappings(EventSourceArn=stream_arn)["EventSourceMappings"]
     assert [entry["UUID"] for entry in listed] == [mapping["UUID"]]
-    by_function = lambda_client.list_event_source_mappings(FunctionName=FUNCTION)["EventSourceMappings"]
-    assert mapping["UUID"] in [entry["UUID"] for entry in by_function]
+    for name in (FUNCTION, mapping["FunctionArn"]):
+        by_function = lambda_client.list_event_source_mappings(FunctionName=name)["EventSourceMappings"]
+        assert mapping["UUID"] in [entry["UUID"] for entry in by_function]
 
 
 def test_update_then_delete(lambda_client: Any, mapping: dict[str, Any]) -> None:

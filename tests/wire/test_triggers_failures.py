@@ -72,6 +72,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
         mapping("WindowedParallel", HANDLER + "windowed_keys", root, BatchSize=2, TumblingWindowInSeconds=2,
                 ParallelizationFactor=3),
         mapping("Lineage", HANDLER + "record", root, BatchSize=5),
+        mapping("Late", HANDLER + "record", root),
     ]
     triggers = write_project(root, mappings, {"Hanger": {"Handler": HANDLER + "hangs", "Timeout": 1}})
     server = serve_triggers(root, triggers)
@@ -97,7 +98,7 @@ def test_the_handler_gets_lambdas_event_soon_after_the_write(env: Env) -> None:
     assert record["eventSourceARN"].startswith("arn:aws:dynamodb:us-east-1:000000000000:table/Orders/stream/")
     assert record["dynamodb"]["NewImage"] == {"pk": {"S": "order-1"}, "status": {"S": "NEW"}}
     assert isinstance(record["dynamodb"]["ApproximateCreationDateTime"], float)
-    assert entry["arn"] == "arn:aws:lambda:us-east-1:000000000000:function:wire_handlers.handlers:record"
+    assert entry["arn"] == "arn:aws:lambda:us-east-1:000000000000:function:wire_handlers-handlers-record"
     assert 0 < entry["remaining"] <= 3000  # Lambda's default Timeout of 3 s
 
 
@@ -131,6 +132,29 @@ def test_a_handler_past_its_timeout_fails_and_the_server_keeps_serving(env: Env)
     (failure,) = env.failures("Hanging")
     assert failure["requestContext"]["approximateInvokeCount"] == 1
     assert failure["responseContext"]["functionError"] == "Unhandled"
+    # A function of the Functions section goes by its name there, as a Lambda function by its own.
+    assert env.log("Hanging")[0]["arn"] == "arn:aws:lambda:us-east-1:000000000000:function:Hanger"
+    assert failure["requestContext"]["functionArn"] == "arn:aws:lambda:us-east-1:000000000000:function:Hanger"
+
+
+def test_a_mapping_waits_for_its_table_and_says_so(env: Env) -> None:
+    lambda_client = client(env.server, "lambda")
+
+    def late_mapping() -> dict[str, Any]:
+        (found,) = [entry for entry in lambda_client.list_event_source_mappings()["EventSourceMappings"]
+                    if "Late" in entry["EventSourceArn"]]
+        return found
+
+    # Once the runtime has looked for the table (right after the server starts), the mapping says it waits.
+    wait_for(lambda: late_mapping()["StateTransitionReason"] == "Waiting for table Late", timeout=10,
+             what="the waiting state")
+    assert late_mapping()["State"] == "Enabled"
+    create_stream_table(env.dynamodb, "Late")
+    put(env.dynamodb, "Late", "first")
+    wait_for(lambda: values(env.log("Late")) == [["first"]], what="the first record of the late table")
+    started = late_mapping()
+    assert started["StateTransitionReason"] == "User action"
+    assert started["EventSourceArn"].startswith("arn:aws:dynamodb:us-east-1:000000000000:table/Late/stream/")
 
 
 def test_a_crashing_handler_process_is_an_invocation_error(env: Env) -> None:

@@ -58,10 +58,13 @@ def run(file: Path, endpoint_url: str | None, streams_endpoint_url: str | None, 
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def check(file: Path) -> None:
     """Validate a triggers FILE and list its mappings, without running anything."""
+    from shardline.triggers.mapping_wire import lambda_function_name
+
     for config in _load(file):
         source = config.event_source_arn or f"table {config.table_name} (its latest stream)"
         state = "enabled" if config.enabled else "disabled"
-        click.echo(f"{config.uuid}  {config.function_name}  <-  {source}  [{config.starting_position}, "
+        function = f"{lambda_function_name(config)} ({config.function_name})"
+        click.echo(f"{config.uuid}  {function}  <-  {source}  [{config.starting_position}, "
                    f"BatchSize {config.batch_size}, {len(config.filter_patterns)} filter(s), {state}]")
 
 
@@ -231,13 +234,14 @@ def _checkpoints_of(uuid: str, view: ReadView) -> list[StoredCheckpoint]:
 
 async def _show_checkpoints(state: Path, configs: list[Any]) -> None:
     from shardline.storage.sqlite.backend import SqliteBackend
+    from shardline.triggers.mapping_wire import lambda_function_name
 
     storage = SqliteBackend.open(state)
     try:
         for config in configs:
             rows = await storage.read(partial(_checkpoints_of, config.uuid))
             source = config.event_source_arn or f"table {config.table_name}"
-            click.echo(f"{config.uuid}  {config.function_name}  <-  {source}")
+            click.echo(f"{config.uuid}  {lambda_function_name(config)}  <-  {source}")
             if not rows:
                 click.echo("  no checkpoint yet")
             for row in rows:

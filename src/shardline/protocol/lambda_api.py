@@ -27,12 +27,11 @@ from shardline.triggers.lambda_errors import (
     UnsupportedRouteException,
     validation_message,
 )
+from shardline.triggers.mapping_wire import function_arn, lambda_function_name, mapping_to_wire
 from shardline.triggers.mappings import (
     FunctionDefinition,
     MappingConfig,
-    function_arn,
     mapping_from_request,
-    mapping_to_wire,
     mapping_updated,
 )
 from shardline.triggers.status import MappingStatus
@@ -154,8 +153,9 @@ class LambdaApi:
         return result
 
     def _names_function(self, config: MappingConfig, function: str) -> bool:
-        if function in (config.function_name,
-                        function_arn(config.function_name, region=self._region, account_id=self._account_id)):
+        name = lambda_function_name(config)
+        if function in (config.function_name, name,
+                        function_arn(name, region=self._region, account_id=self._account_id)):
             return True
         definition = self._functions.get(function.rsplit(":function:", 1)[-1].split(":", 1)[0])
         return definition is not None and definition.handler == config.function_name

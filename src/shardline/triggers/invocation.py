@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
+import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,7 +22,6 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MEMORY_MB = 128
 MAX_PROCESSES_PER_FUNCTION = 32
-_UNSAFE_NAME = re.compile(r"[^a-zA-Z0-9_-]")
 
 
 @dataclass(frozen=True)
@@ -54,12 +53,6 @@ class FunctionInvoker(Protocol):
         ...
 
     async def close(self) -> None: ...
-
-
-def function_arn(function_name: str, region: str, account_id: str) -> str:
-    if function_name.startswith("arn:"):
-        return function_name
-    return f"arn:aws:lambda:{region}:{account_id}:function:{function_name}"
 
 
 def is_url(function_name: str) -> bool:
@@ -119,7 +112,7 @@ class PythonFunction:
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "shardline.triggers.python_worker", self._handler, *self._paths,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=None,
-            cwd=None if self._cwd is None else str(self._cwd),
+            cwd=None if self._cwd is None else str(self._cwd), env=self._environment(),
         )
         worker = _Worker(process)
         self._all.add(worker)
@@ -130,6 +123,22 @@ class PythonFunction:
             self._all.discard(worker)
             raise
         return worker
+
+    def _environment(self) -> dict[str, str]:
+        """The server's environment plus the variables Lambda's runtime sets for a function (libraries such
+        as Powertools read them); AWS_REGION only when the user has not chosen one."""
+        environment = dict(os.environ)
+        environment.update({
+            "AWS_LAMBDA_FUNCTION_NAME": self._function_name,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self._memory),
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{self._function_name}",
+            "_HANDLER": self._handler,
+        })
+        arn_parts = self._function_arn.split(":")
+        if len(arn_parts) > 3 and arn_parts[3]:
+            environment.setdefault("AWS_REGION", arn_parts[3])
+        return environment
 
     async def warm(self) -> None:
         if self._idle or self._closed:
@@ -197,9 +206,3 @@ def _signal_name(number: int) -> str:
     except ValueError:
         return str(number)
 
-
-def safe_function_name(function_name: str) -> str:
-    """A Lambda-legal name for a handler spec (`pkg.mod:fn` → `pkg-mod-fn`), used in ARNs."""
-    if is_url(function_name) or function_name.startswith("arn:"):
-        return function_name
-    return _UNSAFE_NAME.sub("-", function_name)

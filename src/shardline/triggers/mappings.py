@@ -1,6 +1,6 @@
 """Event source mappings as configured: Lambda's CreateEventSourceMapping fields with its defaults, ranges and
 messages, read from API requests or a triggers file, and written back in the EventSourceMappingConfiguration
-shape."""
+shape (triggers/mapping_wire.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ import uuid as uuid_module
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from shardline.settings import DEFAULT_ACCOUNT_ID
 from shardline.streams.arns import parse_stream_arn
 from shardline.triggers.filters import compile_filter_criteria
 from shardline.triggers.lambda_errors import (
@@ -37,6 +36,9 @@ UNSUPPORTED_DESTINATION = "Unsupported DestinationConfig parameter for given eve
 _HANDLER_REFERENCE = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_]*")
 _FUNCTION_ARN = re.compile(r"arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:(?P<name>[^:]+)(:.+)?")
 _DESTINATION_SCHEMES = ("file://", "http://", "https://")
+# The AWS destinations Lambda accepts for a stream mapping; kept so that a pasted definition loads, and the
+# failure record is logged, since a local run cannot reach the queue, topic or bucket.
+_AWS_DESTINATION = re.compile(r"arn:aws[a-zA-Z-]*:(sqs|sns|s3):[a-z0-9-]*:\d{0,12}:.+")
 
 # Integer fields: (wire name, member name in Lambda's messages, minimum, maximum).
 _INTEGER_FIELDS = (
@@ -88,19 +90,9 @@ class MappingConfig:
     parallelization_factor: int = 1
     enabled: bool = True
     function_timeout_seconds: float = DEFAULT_FUNCTION_TIMEOUT_SECONDS
-
-
-class MappingState(Protocol):
-    """What the runtime reports about a mapping (its MappingStatus has these)."""
-
-    @property
-    def state(self) -> str: ...
-    @property
-    def state_transition_reason(self) -> str: ...
-    @property
-    def last_processing_result(self) -> str: ...
-    @property
-    def last_modified(self) -> float: ...
+    # The name the mapping called its function by (a `Functions:` entry, or the name in a function ARN);
+    # None when FunctionName was the handler or URL itself.
+    declared_function_name: str | None = None
 
 
 # --- reading requests -----------------------------------------------------------------------------------
@@ -124,7 +116,9 @@ def mapping_from_request(
         raise InvalidParameterValueException(
             f"Unsupported starting position for arn type: {event_source_arn or table_name}"
         )
-    handler, timeout = _function(body["FunctionName"], functions)
+    if body.get("StartingPositionTimestamp") is not None:
+        raise InvalidParameterValueException("Timestamp only valid with StartingPosition AT_TIMESTAMP")
+    handler, timeout, declared_name = _function(body["FunctionName"], functions)
     config = MappingConfig(
         uuid=uuid,
         function_name=handler,
@@ -132,6 +126,7 @@ def mapping_from_request(
         table_name=table_name,
         starting_position=starting_position,
         function_timeout_seconds=timeout,
+        declared_function_name=declared_name,
     )
     return _apply_settings(config, body)
 
@@ -143,8 +138,10 @@ def mapping_updated(
     `FilterCriteria: {}` removes the filters and an empty OnFailure removes the destination."""
     _check_constraints(body, creating=False)
     if body.get("FunctionName") is not None:
-        handler, timeout = _function(body["FunctionName"], functions)
-        config = dataclasses.replace(config, function_name=handler, function_timeout_seconds=timeout)
+        handler, timeout, declared_name = _function(body["FunctionName"], functions)
+        config = dataclasses.replace(
+            config, function_name=handler, function_timeout_seconds=timeout, declared_function_name=declared_name
+        )
     return _apply_settings(config, body)
 
 
@@ -271,17 +268,17 @@ def _event_source(body: Mapping[str, Any]) -> tuple[str | None, str | None]:
     return arn, None
 
 
-def _function(name: str, functions: Mapping[str, FunctionDefinition] | None) -> tuple[str, float]:
-    """The handler a FunctionName stands for: a name or function ARN from the Functions section, a handler
-    reference "package.module:function", or an http(s) URL."""
+def _function(name: str, functions: Mapping[str, FunctionDefinition] | None) -> tuple[str, float, str | None]:
+    """(handler, Timeout, declared name) for a FunctionName: a name or function ARN from the Functions
+    section, a handler reference "package.module:function", or an http(s) URL."""
     known = functions or {}
     arn = _FUNCTION_ARN.fullmatch(name)
     short_name = arn["name"] if arn is not None else name
     if short_name in known:
         definition = known[short_name]
-        return definition.handler, definition.timeout_seconds
+        return definition.handler, definition.timeout_seconds, short_name
     if _HANDLER_REFERENCE.fullmatch(name) or name.startswith(("http://", "https://")):
-        return name, DEFAULT_FUNCTION_TIMEOUT_SECONDS
+        return name, DEFAULT_FUNCTION_TIMEOUT_SECONDS, None
     raise InvalidParameterValueException("Function does not exist")
 
 
@@ -296,10 +293,14 @@ def _destination(config: Mapping[str, Any]) -> str | None:
     destination = on_failure.get("Destination")
     if destination is None or destination == "":
         return None
-    if not isinstance(destination, str) or not destination.startswith(_DESTINATION_SCHEMES):
+    if isinstance(destination, str) and destination.startswith("arn:") and not _AWS_DESTINATION.fullmatch(
+        destination
+    ):
+        raise InvalidParameterValueException(UNSUPPORTED_DESTINATION)
+    if not isinstance(destination, str) or not destination.startswith((*_DESTINATION_SCHEMES, "arn:")):
         raise InvalidParameterValueException(
             f"Unsupported OnFailure destination {destination!r}: shardline delivers failure records to "
-            "file:///path.jsonl or an http(s):// URL."
+            "file:///path.jsonl or an http(s):// URL (an SQS, SNS or S3 ARN is accepted and the records logged)."
         )
     return destination
 
@@ -326,57 +327,6 @@ def _filter_patterns(criteria: Mapping[str, Any]) -> tuple[str, ...]:
         texts.append(pattern)
     compile_filter_criteria(texts)
     return tuple(texts)
-
-
-# --- writing responses ------------------------------------------------------------------------------------
-
-
-def function_arn(function_name: str, *, region: str, account_id: str) -> str:
-    return f"arn:aws:lambda:{region}:{account_id}:function:{function_name}"
-
-
-def mapping_arn(uuid: str, *, region: str, account_id: str) -> str:
-    return f"arn:aws:lambda:{region}:{account_id}:event-source-mapping:{uuid}"
-
-
-def mapping_to_wire(
-    config: MappingConfig,
-    state: MappingState,
-    *,
-    region: str = "us-east-1",
-    account_id: str = DEFAULT_ACCOUNT_ID,
-    event_source_arn: str | None = None,
-) -> dict[str, Any]:
-    """Lambda's EventSourceMappingConfiguration. `event_source_arn` is the stream a TableName mapping
-    resolved to, when it has; until then the table's name stands in."""
-    wire: dict[str, Any] = {
-        "UUID": config.uuid,
-        "StartingPosition": config.starting_position,
-        "BatchSize": config.batch_size,
-        "MaximumBatchingWindowInSeconds": config.maximum_batching_window_seconds,
-        "ParallelizationFactor": config.parallelization_factor,
-        "EventSourceArn": config.event_source_arn or event_source_arn or config.table_name,
-    }
-    if config.starting_position_timestamp is not None:
-        wire["StartingPositionTimestamp"] = config.starting_position_timestamp
-    if config.filter_patterns:
-        wire["FilterCriteria"] = {"Filters": [{"Pattern": pattern} for pattern in config.filter_patterns]}
-    on_failure = {"Destination": config.on_failure_destination} if config.on_failure_destination else {}
-    wire.update({
-        "FunctionArn": function_arn(config.function_name, region=region, account_id=account_id),
-        "LastModified": state.last_modified,
-        "LastProcessingResult": state.last_processing_result,
-        "State": state.state,
-        "StateTransitionReason": state.state_transition_reason,
-        "DestinationConfig": {"OnFailure": on_failure},
-        "MaximumRecordAgeInSeconds": config.maximum_record_age_seconds,
-        "BisectBatchOnFunctionError": config.bisect_batch_on_function_error,
-        "MaximumRetryAttempts": config.maximum_retry_attempts,
-        "TumblingWindowInSeconds": config.tumbling_window_seconds,
-        "FunctionResponseTypes": [REPORT_BATCH_ITEM_FAILURES] if config.report_batch_item_failures else [],
-        "EventSourceMappingArn": mapping_arn(config.uuid, region=region, account_id=account_id),
-    })
-    return wire
 
 
 def stable_uuid(function_name: str, event_source: str) -> str:

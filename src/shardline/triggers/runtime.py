@@ -23,7 +23,8 @@ from shardline.triggers.destinations import destination_for
 from shardline.triggers.filters import compile_filter_criteria
 from shardline.triggers.http_target import HttpFunction
 from shardline.triggers.invocation import FunctionInvoker, PythonFunction, is_url
-from shardline.triggers.mappings import MappingConfig, function_arn
+from shardline.triggers.mapping_wire import function_arn, lambda_function_name
+from shardline.triggers.mappings import MappingConfig
 from shardline.triggers.scheduler import MappingScheduler
 from shardline.triggers.sources import StreamSource
 from shardline.triggers.status import (
@@ -288,7 +289,9 @@ class TriggerRuntime:
             checkpoints=self._checkpoints, invoker=invoker,
             record_filter=compile_filter_criteria(config.filter_patterns),
             destination=destination_for(config.on_failure_destination), clock=self._clock,
-            function_arn=function_arn(config.function_name, region=options.region, account_id=options.account_id),
+            function_arn=function_arn(
+                lambda_function_name(config), region=options.region, account_id=options.account_id
+            ),
             counters=entry.counters, report=report,
             retry_base_seconds=options.retry_base_seconds, retry_cap_seconds=options.retry_cap_seconds,
         )
@@ -306,9 +309,10 @@ class TriggerRuntime:
         options = self._options
         if is_url(config.function_name):
             return HttpFunction(config.function_name, timeout_seconds=config.function_timeout_seconds)
+        name = lambda_function_name(config)
         return PythonFunction(
-            config.function_name, function_name=config.function_name,
-            function_arn=function_arn(config.function_name, region=options.region, account_id=options.account_id),
+            config.function_name, function_name=name,
+            function_arn=function_arn(name, region=options.region, account_id=options.account_id),
             timeout_seconds=config.function_timeout_seconds, import_paths=options.import_paths,
             working_directory=options.working_directory,
         )

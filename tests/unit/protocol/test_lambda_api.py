@@ -69,7 +69,7 @@ def test_create_get_update_delete(api: LambdaApi) -> None:
     mapping = orjson.loads(created.body)
     assert (mapping["State"], mapping["BatchSize"], mapping["EventSourceArn"]) == ("Creating", 5, STREAM_ARN)
     assert len(mapping["UUID"]) == 36
-    assert mapping["FunctionArn"] == "arn:aws:lambda:us-east-1:000000000000:function:app:handler"
+    assert mapping["FunctionArn"] == "arn:aws:lambda:us-east-1:000000000000:function:app-handler"
     path = f"{PREFIX}/{mapping['UUID']}"
 
     fetched = _call(api, "GET", path)

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 
 from shardline.triggers.lambda_errors import LambdaError
+from shardline.triggers.mapping_wire import lambda_function_name, mapping_to_wire
 from shardline.triggers.mappings import (
     FunctionDefinition,
     MappingConfig,
     load_triggers_file,
     mapping_from_request,
-    mapping_to_wire,
     mapping_updated,
 )
 from shardline.triggers.triggers_file import TriggersFileError, read_triggers_functions
@@ -136,13 +136,40 @@ def test_functions_resolve_names_and_arns() -> None:
     assert (by_name.function_name, by_name.function_timeout_seconds) == ("app.notify:handler", 10.0)
     assert by_arn.function_name == "app.notify:handler"
     assert url.function_name == "http://127.0.0.1:9000/hook"
+    # Lambda reports the function by its name, never by the handler behind it.
+    assert lambda_function_name(by_name) == lambda_function_name(by_arn) == "notify"
+    assert lambda_function_name(url) == "127-0-0-1-9000-hook"
+    handler = mapping_from_request(_request(FunctionName="app.notify:handler"), uuid=MAPPING_UUID)
+    assert lambda_function_name(handler) == "app-notify-handler"
+    wire = mapping_to_wire(by_name, _State(), region="eu-west-1", account_id="123456789012")
+    assert wire["FunctionArn"] == "arn:aws:lambda:eu-west-1:123456789012:function:notify"
+    renamed = mapping_updated(by_name, {"FunctionName": "other.module:run"}, functions=functions)
+    assert lambda_function_name(renamed) == "other-module-run"
 
 
-def test_destinations_other_than_files_and_urls_are_refused() -> None:
-    destination = {"OnFailure": {"Destination": "arn:aws:sqs:us-east-1:000000000000:dlq"}}
+@pytest.mark.parametrize("arn", [
+    "arn:aws:sqs:us-east-1:123456789012:orders-dlq", "arn:aws:sns:eu-west-1:123456789012:alerts",
+    "arn:aws:s3:::failed-batches",
+])
+def test_pasted_aws_destinations_load(arn: str) -> None:
+    """A definition pasted from CloudFormation names an SQS queue, SNS topic or S3 bucket: it loads (the
+    failure records are then logged)."""
+    config = mapping_from_request(_request(DestinationConfig={"OnFailure": {"Destination": arn}}), uuid=MAPPING_UUID)
+    assert config.on_failure_destination == arn
+
+
+@pytest.mark.parametrize("destination, message", [
+    ("arn:aws:lambda:us-east-1:123456789012:function:f",
+     "Unsupported DestinationConfig parameter for given event source mapping type."),
+    ("ftp://example.com/failed", "Unsupported OnFailure destination 'ftp://example.com/failed': shardline delivers "
+     "failure records to file:///path.jsonl or an http(s):// URL (an SQS, SNS or S3 ARN is accepted and the "
+     "records logged)."),
+])
+def test_other_destinations_are_refused(destination: str, message: str) -> None:
     with pytest.raises(LambdaError) as raised:
-        mapping_from_request(_request(DestinationConfig=destination), uuid=MAPPING_UUID)
-    assert raised.value.code() == "InvalidParameterValueException"
+        mapping_from_request(_request(DestinationConfig={"OnFailure": {"Destination": destination}}),
+                             uuid=MAPPING_UUID)
+    assert (raised.value.code(), raised.value.message) == ("InvalidParameterValueException", message)
 
 
 def test_update_changes_only_the_fields_given() -> None:
@@ -183,7 +210,8 @@ def test_wire_shape_matches_lambdas_create_response() -> None:
         "MaximumBatchingWindowInSeconds": 0,
         "ParallelizationFactor": 1,
         "EventSourceArn": STREAM_ARN,
-        "FunctionArn": "arn:aws:lambda:us-east-1:000000000000:function:handlers:on_change",
+        # A handler reference is no Lambda name (letters, digits, - and _ only): it is named after it.
+        "FunctionArn": "arn:aws:lambda:us-east-1:000000000000:function:handlers-on_change",
         "LastModified": 1700000000.0,
         "LastProcessingResult": "No records processed",
         "State": "Creating",

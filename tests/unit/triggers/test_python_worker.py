@@ -35,6 +35,11 @@ HANDLERS = textwrap.dedent('''
     def unserialisable(event, context):
         return {"when": object()}
 
+    def environment(event, context):
+        names = ("AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+                 "AWS_LAMBDA_LOG_GROUP_NAME", "_HANDLER", "AWS_REGION")
+        return {name: os.environ.get(name) for name in names}
+
     def prints(event, context):
         print("hello from the handler")
         return "done"
@@ -69,6 +74,22 @@ def test_a_handler_gets_the_event_and_a_lambda_context(tmp_path: Path) -> None:
     assert payload["memory"] == 128
     assert 4000 < payload["remaining"] <= 5000
     assert second.payload["pid"] == payload["pid"]  # the worker process is reused
+
+
+def test_the_worker_has_lambdas_runtime_variables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    (result,) = invoke(tmp_path, "environment")
+    assert result.payload == {
+        "AWS_LAMBDA_FUNCTION_NAME": "orders", "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128", "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/orders",
+        "_HANDLER": "sample_handlers:environment", "AWS_REGION": "us-east-1",
+    }
+
+
+def test_a_region_the_user_chose_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_REGION", "eu-west-3")
+    (result,) = invoke(tmp_path, "environment")
+    assert result.payload["AWS_REGION"] == "eu-west-3"
 
 
 def test_a_raised_exception_is_an_unhandled_function_error(tmp_path: Path) -> None:

@@ -58,7 +58,7 @@ def test_exhausted_retries_go_to_the_failure_destination_and_processing_moves_on
     (record,) = lines(failures)
     assert record["requestContext"]["condition"] == "RetryAttemptsExhausted"
     assert record["requestContext"]["approximateInvokeCount"] == 3
-    assert record["requestContext"]["functionArn"] == "arn:aws:lambda:us-east-1:000000000000:function:handlers:f"
+    assert record["requestContext"]["functionArn"] == "arn:aws:lambda:us-east-1:000000000000:function:handlers-f"
     assert record["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"}
     info = record["DDBStreamBatchInfo"]
     assert info["startSequenceNumber"] == info["endSequenceNumber"] == str(BASE + 2)
