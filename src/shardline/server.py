@@ -14,8 +14,8 @@ from shardline.clock import Clock, SystemClock
 from shardline.credentials import CredentialStore, load_credentials
 from shardline.operations.context import OperationContext
 from shardline.operations.indexes.backfill import resume_index_jobs
-from shardline.operations.tables.table_purge import resume_table_purges
 from shardline.operations.registry import build_registry
+from shardline.operations.tables.table_purge import resume_table_purges
 from shardline.protocol.asgi import build_app
 from shardline.protocol.auth import Authenticator
 from shardline.protocol.framing import MAX_REQUEST_BYTES

@@ -1,22 +1,23 @@
 """`shardline triggers`: run a triggers file against any DynamoDB Streams endpoint (`run`), check a triggers
-file (`check`), and show what the mappings of a running server are doing (`status`)."""
+file (`check`), and show what the mappings of a server or of a runner's state file are doing (`status`)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import sys
 import urllib.error
 import urllib.request
-from functools import partial
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 import orjson
 
-if TYPE_CHECKING:
-    from shardline.storage.backend import ReadView, StoredCheckpoint
+from shardline.clock import SystemClock
+from shardline.errors import StorageError
 
 DEFAULT_ENDPOINT = "http://127.0.0.1:8000"
 MAPPINGS_PATH = "/2015-03-31/event-source-mappings/"
@@ -74,32 +75,34 @@ def check(file: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print Lambda's EventSourceMappingConfiguration list as JSON.")
 @click.option(
     "--state", default=None, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Instead of asking a server, show the checkpoints a `triggers run` keeps in this file "
-    "(with --file naming its triggers file).",
+    help="Instead of asking a server, show what a `triggers run` saved in this state file (its status, saved "
+    "every second and at shutdown, and its checkpoints).",
 )
 @click.option("--file", "triggers_file", default=None, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The triggers file of the --state runner.")
+              help="With --state: show the mappings of this triggers file (default: every mapping with a saved "
+              "status).")
 def status(endpoint_url: str, region: str, as_json: bool, state: Path | None, triggers_file: Path | None) -> None:
-    """Show each mapping of a running server: State, LastProcessingResult, the position and iterator age of
-    every shard, and counts of invocations, errors, retries and records sent to the failure destination."""
+    """Show each mapping of a running server, or of a `triggers run` (--state): State, LastProcessingResult, the
+    position and iterator age of every shard, and counts of invocations, errors, retries and records sent to
+    the failure destination."""
     if state is not None:
-        if triggers_file is None:
-            raise click.UsageError("--state needs --file, the triggers file the runner runs")
-        asyncio.run(_show_checkpoints(state, _load(triggers_file)))
-        return
-    mappings = _list_mappings(endpoint_url, region)
+        configs = None if triggers_file is None else _load(triggers_file)
+        mappings = asyncio.run(_saved_runner_status(state, configs, region))
+    else:
+        mappings = _list_mappings(endpoint_url, region)
     if as_json:
         click.echo(orjson.dumps(mappings, option=orjson.OPT_INDENT_2).decode())
         return
     if not mappings:
-        click.echo("no event source mappings")
+        click.echo("no event source mappings" if state is None else f"no runner status saved in {state}")
         return
+    now = SystemClock().now()
     for mapping in mappings:
-        click.echo(format_mapping(mapping))
+        click.echo(format_mapping(mapping, now))
 
 
-def format_mapping(mapping: dict[str, Any]) -> str:
-    """A mapping from ListEventSourceMappings as a few readable lines."""
+def format_mapping(mapping: dict[str, Any], now: float | None = None) -> str:
+    """A mapping from ListEventSourceMappings (or a runner's saved status) as a few readable lines."""
     function = mapping.get("FunctionArn", "").split(":function:", 1)[-1]
     lines = [
         f"{mapping.get('UUID')}  {function}  <-  {mapping.get('EventSourceArn')}",
@@ -107,6 +110,8 @@ def format_mapping(mapping: dict[str, Any]) -> str:
         f"last result: {mapping.get('LastProcessingResult')}",
     ]
     extra = mapping.get("ShardlineStatus") or {}
+    if "Runner" in extra:
+        lines.append("  " + _runner_line(extra, now))
     counters = extra.get("Counters") or {}
     if counters:
         lines.append(
@@ -117,10 +122,23 @@ def format_mapping(mapping: dict[str, Any]) -> str:
         )
     for shard in extra.get("Shards") or []:
         position = shard.get("Position") or "-"
+        age = shard.get("IteratorAgeMilliseconds")
         done = "  (finished)" if shard.get("Finished") else ""
         lines.append(f"  {shard.get('ShardId')}  position {position}  "
-                     f"iterator age {shard.get('IteratorAgeMilliseconds', 0)} ms{done}")
+                     f"iterator age {'-' if age is None else age} ms{done}")
     return "\n".join(lines)
+
+
+def _runner_line(extra: dict[str, Any], now: float | None) -> str:
+    """When a runner's status was saved, so a stopped or vanished runner's status is recognisable as old."""
+    saved_at = extra.get("SavedAt")
+    runner = extra.get("Runner")
+    if not isinstance(saved_at, int | float):
+        return f"runner: {runner} (no status saved yet)"
+    stamp = datetime.fromtimestamp(saved_at, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    ago = "" if now is None else f", {max(0.0, now - saved_at):.1f} s ago"
+    meaning = {"stopped": " (it shut down)", "silent": " (not saved since: killed or hung?)"}.get(str(runner), "")
+    return f"runner: {runner}{meaning}; status saved at {stamp}{ago}"
 
 
 def _list_mappings(endpoint_url: str, region: str) -> list[dict[str, Any]]:
@@ -186,9 +204,9 @@ async def _run_mappings(
 ) -> None:
     import botocore.session
 
-    from shardline.clock import SystemClock
     from shardline.storage.sqlite.backend import SqliteBackend
     from shardline.triggers.checkpoints import CheckpointStore
+    from shardline.triggers.runner_status import RunnerStatusRecorder
     from shardline.triggers.runtime import RuntimeOptions, TriggerRuntime
     from shardline.triggers.sources import RemoteStreamSource
 
@@ -211,6 +229,10 @@ async def _run_mappings(
         working_directory=working_directory,
     )
     runtime = TriggerRuntime(RemoteStreamSource(streams, dynamodb), CheckpointStore(storage, clock), clock, options)
+    # The status lives in the state file because `triggers status --state` is another process.
+    recorder = RunnerStatusRecorder(runtime, storage, clock, region=chosen_region, account_id=options.account_id,
+                                    process_id=options.process_id)
+    recording: asyncio.Task[None] | None = None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -219,33 +241,34 @@ async def _run_mappings(
         await runtime.start()
         for config in configs:
             await runtime.add_mapping(config, persist=False)
+        recording = asyncio.create_task(recorder.run(), name="trigger-runner-status")
         target = endpoint_url or f"AWS ({chosen_region})"
         click.echo(f"shardline triggers: running {len(configs)} mapping(s) against {target}; "
                    f"checkpoints in {state}", err=True)
         await stop.wait()
     finally:
-        await runtime.stop()
-        await storage.close()
+        if recording is not None:
+            recording.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await recording
+        try:
+            await recorder.stop_and_save(runtime.stop)
+        except StorageError as error:  # the status is a convenience; the checkpoints are already saved
+            click.echo(f"shardline: cannot save the final runner status: {error}", err=True)
+        finally:
+            await storage.close()
 
 
-def _checkpoints_of(uuid: str, view: ReadView) -> list[StoredCheckpoint]:
-    return view.list_trigger_checkpoints(uuid)
-
-
-async def _show_checkpoints(state: Path, configs: list[Any]) -> None:
+async def _saved_runner_status(state: Path, configs: list[Any] | None, region: str) -> list[dict[str, Any]]:
     from shardline.storage.sqlite.backend import SqliteBackend
-    from shardline.triggers.mapping_wire import lambda_function_name
+    from shardline.triggers.runner_status import load_runner_state, runner_status_view
 
     storage = SqliteBackend.open(state)
     try:
-        for config in configs:
-            rows = await storage.read(partial(_checkpoints_of, config.uuid))
-            source = config.event_source_arn or f"table {config.table_name}"
-            click.echo(f"{config.uuid}  {lambda_function_name(config)}  <-  {source}")
-            if not rows:
-                click.echo("  no checkpoint yet")
-            for row in rows:
-                done = "  (finished)" if row.finished else ""
-                click.echo(f"  {row.shard_id}  position {row.position}{done}")
+        saved = await load_runner_state(storage, None if configs is None else [config.uuid for config in configs])
     finally:
         await storage.close()
+    now = SystemClock().now()  # to tell a running runner's status from one it stopped saving
+    if configs is None:
+        return [runner_status_view(uuid, saved, now) for uuid in sorted(saved.statuses)]
+    return [runner_status_view(config.uuid, saved, now, config=config, region=region) for config in configs]

@@ -19,6 +19,7 @@ from shardline.storage.backend import HashSegment, ItemKey, KeyRange, StoredTabl
 from shardline.storage.sqlite.catalog import PendingCatalog
 from shardline.storage.sqlite.index_views import IndexReadMixin, IndexWriteMixin
 from shardline.storage.sqlite.purge_views import PurgeWriteMixin
+from shardline.storage.sqlite.runner_status_views import RunnerStatusReadMixin, RunnerStatusWriteMixin
 from shardline.storage.sqlite.stream_views import StreamReadMixin, StreamWriteMixin
 from shardline.storage.sqlite.trigger_views import TriggerReadMixin, TriggerWriteMixin
 from shardline.values.key_codec import partition_hash
@@ -58,7 +59,7 @@ def decode_item(blob: bytes) -> Item:
     return cast(Item, orjson.loads(blob))
 
 
-class SqliteReadView(IndexReadMixin, StreamReadMixin, TriggerReadMixin):
+class SqliteReadView(IndexReadMixin, StreamReadMixin, TriggerReadMixin, RunnerStatusReadMixin):
     def __init__(self, connection: sqlite3.Connection, catalog: CatalogLookup) -> None:
         self._connection = connection
         self._catalog = catalog
@@ -178,7 +179,9 @@ class SqliteReadView(IndexReadMixin, StreamReadMixin, TriggerReadMixin):
             cursor = (last[0], last[1], last[2])
 
 
-class SqliteWriteView(IndexWriteMixin, PurgeWriteMixin, StreamWriteMixin, TriggerWriteMixin, SqliteReadView):
+class SqliteWriteView(
+    IndexWriteMixin, PurgeWriteMixin, StreamWriteMixin, TriggerWriteMixin, RunnerStatusWriteMixin, SqliteReadView
+):
     """Writes go to SQL at once (inside the work's savepoint); table rows and counters go to the work's
     layer of the pending catalog, and counters reach SQL once per group (see writer.flush_counters)."""
 
