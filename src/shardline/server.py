@@ -119,7 +119,8 @@ async def serve(
             registry, context_for, region=settings.region, authenticator=authenticator, lambda_api=lambda_api
         )
         server = HttpServer(
-            app, max_body_bytes=MAX_REQUEST_BYTES, clock=time_source, graceful_seconds=GRACEFUL_SHUTDOWN_SECONDS
+            app, max_body_bytes=MAX_REQUEST_BYTES, clock=time_source, graceful_seconds=GRACEFUL_SHUTDOWN_SECONDS,
+            request_timeout_seconds=settings.request_timeout_seconds,
         )
         upkeep = asyncio.create_task(run_upkeep(store, time_source, settings), name="shardline-stream-upkeep")
         # GSI builds and deletions, and the row purges of deleted tables, left unfinished by a previous run

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_ACCOUNT_ID = "000000000000"
+# A request must arrive whole within this long of its first byte, or its connection is cut (a slowloris client
+# would otherwise hold it forever). A 16 MiB body at 4 Mbit/s arrives in about 35 s; SDK requests are far smaller.
+DEFAULT_REQUEST_TIMEOUT_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -40,3 +43,5 @@ class Settings:
     # With several processes on one PostgreSQL database, a mapping runs where its lease is held; a dead
     # process's mappings move elsewhere once its lease lapses.
     trigger_lease_seconds: float = 10.0
+    # `serve --request-timeout-seconds`: the HTTP server's request-read timeout (protocol/http_server.py).
+    request_timeout_seconds: float = DEFAULT_REQUEST_TIMEOUT_SECONDS

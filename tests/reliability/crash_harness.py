@@ -1,5 +1,6 @@
-"""The crash-consistency campaign: concurrent writers against a server with streams, SIGKILL at random
-moments, restart on the same data, and at the end a verification of the items and of the stream records."""
+"""The crash-consistency campaign: concurrent writers against a server with streams and a trigger mapping,
+SIGKILL at random moments, restart on the same data, and at the end a verification of the items, of the stream
+records and of the trigger's work against its checkpoints (trigger_audit.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import random
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,12 +16,29 @@ from typing import Any
 from tests.reliability.concurrent_writers import TABLE_SCHEMA, Ledger, Writer, final_state, new_item
 from tests.reliability.history_check import check_history
 from tests.reliability.server_control import RunningServer, client, launch
+from tests.reliability.trigger_audit import (
+    Snapshot,
+    TriggerReport,
+    ledger_env,
+    read_checkpoints,
+    verify_trigger,
+    wait_for_catch_up,
+    write_triggers_file,
+)
+from tests.reliability.trigger_ledger import read_ledger
 
 HOT_TABLE = "crash-hot"
 SIDE_TABLE = "crash-side"
 KEYS = [f"hot-{index}" for index in range(6)]
 WRITERS = 4
 STREAM = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+# A killed server's trigger lease must lapse before its successor runs the mapping; a short lease keeps the
+# trigger working in most rounds (the renewal timeout is a third of it, so not shorter than this under load).
+TRIGGER_LEASE_SECONDS = 3.0
+# Shards roll over every few seconds, so the trigger crosses parent-to-child lineage under the kills too.
+SHARD_ROLLOVER_SECONDS = 6.0
+# In a round that waits for the trigger, how long at most before the kill timer starts anyway.
+TRIGGER_PROGRESS_WAIT_SECONDS = 5.0
 
 
 @dataclass
@@ -30,19 +49,78 @@ class CampaignReport:
     refused_writes: int = 0
     item_changes_verified: int = 0
     stream_records_verified: int = 0
+    trigger: TriggerReport | None = None
     problems: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        return (f"{self.kills} kills survived; {self.acknowledged_writes} acknowledged writes verified, "
-                f"{self.unacknowledged_writes} unacknowledged (all-or-nothing checked), {self.refused_writes} refused; "
-                f"{self.item_changes_verified} item changes and {self.stream_records_verified} stream records "
-                f"verified; {len(self.problems)} problems")
+        text = (f"{self.kills} kills survived; {self.acknowledged_writes} acknowledged writes verified, "
+                f"{self.unacknowledged_writes} unacknowledged (all-or-nothing checked), {self.refused_writes} "
+                f"refused; {self.item_changes_verified} item changes and {self.stream_records_verified} stream "
+                f"records verified")
+        if self.trigger is not None:
+            text += f"; {self.trigger.summary()}"
+        return f"{text}; {len(self.problems)} problems"
 
 
-def run_campaign(root: Path, kills: int, seed: int, extra_args: tuple[str, ...] = ()) -> CampaignReport:
+@dataclass
+class _TriggerRun:
+    ledger: Path
+    data_dir: Path
+    snapshots: list[Snapshot] = field(default_factory=list)
+    server_pids: list[int] = field(default_factory=list)
+    lease_lapses: set[int] = field(default_factory=set)  # servers that logged a lost trigger lease
+    _log_offset: int = 0
+
+    def started(self, server: RunningServer, log_offset: int) -> None:
+        self.server_pids.append(server.process.pid)
+        self._log_offset = log_offset
+
+    def ended(self, server: RunningServer) -> Snapshot:
+        """After the server died or stopped: its checkpoints on disk, and whether it lost its lease (under
+        load a renewal can time out; the runtime then restarts its shard workers from the checkpoint)."""
+        incarnation = len(self.server_pids) - 1
+        if "lease lost" in server.log_path.read_bytes()[self._log_offset:].decode("utf-8", "replace"):
+            self.lease_lapses.add(incarnation)
+        snapshot = Snapshot(incarnation, read_checkpoints(self.data_dir))
+        self.snapshots.append(snapshot)
+        return snapshot
+
+    def handled_count(self) -> int:
+        return len(read_ledger(self.ledger))
+
+    def wait_for_progress(self) -> None:
+        """Returns once the handler has finished something more (it resumed after the restart), or after
+        TRIGGER_PROGRESS_WAIT_SECONDS."""
+        start = self.handled_count()
+        deadline = time.monotonic() + TRIGGER_PROGRESS_WAIT_SECONDS
+        while time.monotonic() < deadline and self.handled_count() == start:
+            time.sleep(0.05)
+
+
+def run_campaign(
+    root: Path, kills: int, seed: int, extra_args: tuple[str, ...] = (), *, with_trigger: bool = True
+) -> CampaignReport:
     rng = random.Random(seed)
     data_dir = root / "data"
-    server = launch(data_dir, *extra_args)
+    trigger: _TriggerRun | None = None
+    args = extra_args
+    env: dict[str, str] = {}
+    if with_trigger:
+        trigger = _TriggerRun(root / "trigger-ledger.jsonl", data_dir)
+        env = ledger_env(trigger.ledger)
+        args = (*extra_args, "--triggers", str(write_triggers_file(root, HOT_TABLE)),
+                "--trigger-lease-seconds", str(TRIGGER_LEASE_SECONDS),
+                "--shard-rollover-seconds", str(SHARD_ROLLOVER_SECONDS))
+    log_path = root / f"{data_dir.name}-server.log"
+
+    def start() -> RunningServer:
+        offset = log_path.stat().st_size if log_path.exists() else 0
+        started = launch(data_dir, *args, env=env, log_path=log_path)
+        if trigger is not None:
+            trigger.started(started, offset)
+        return started
+
+    server = start()
     setup = client(server.endpoint)
     setup.create_table(TableName=HOT_TABLE, StreamSpecification=STREAM, **TABLE_SCHEMA)
     setup.create_table(TableName=SIDE_TABLE, StreamSpecification=STREAM, **TABLE_SCHEMA)
@@ -52,19 +130,53 @@ def run_campaign(root: Path, kills: int, seed: int, extra_args: tuple[str, ...] 
     report = CampaignReport()
     try:
         for round_number in range(kills):
-            _one_round(server, ledger, rng, round_number)
+            # Half the rounds wait for the trigger to be at work, so that kills land mid-batch too.
+            before_kill = trigger.wait_for_progress if trigger is not None and rng.random() < 0.5 else None
+            _one_round(server, ledger, rng, round_number, before_kill)
             server.kill()
             report.kills += 1
-            server = launch(data_dir, *extra_args)
+            if trigger is not None:
+                trigger.ended(server)
+            server = start()
         _verify(server, ledger, report)
+        if trigger is not None:
+            _verify_trigger(server, trigger, report)
     finally:
         if server.alive():
             server.stop()
     return report
 
 
-def _one_round(server: RunningServer, ledger: Ledger, rng: random.Random, round_number: int) -> None:
-    """Writers run until the server is killed under them, at a random moment."""
+def _verify_trigger(server: RunningServer, trigger: _TriggerRun, report: CampaignReport) -> None:
+    """Lets the trigger finish the stream, stops the server gracefully and checks the ledger against the
+    stream and every checkpoint snapshot, the final one included."""
+    dynamodb = client(server.endpoint)
+    arn = dynamodb.describe_table(TableName=HOT_TABLE)["Table"]["LatestStreamArn"]
+    by_shard = read_stream(server, dynamodb, HOT_TABLE)
+    event_ids = {record["eventID"] for records in by_shard.values() for record in records}
+    if not wait_for_catch_up(trigger.ledger, event_ids):
+        report.problems.append("the trigger did not finish the stream's records in time")
+    stopped = server.stop()
+    if stopped != 0:
+        report.problems.append(f"the last server exited with {stopped} on SIGTERM")
+    final = trigger.ended(server)
+    verdict = verify_trigger(arn, by_shard, read_ledger(trigger.ledger), trigger.snapshots, trigger.server_pids,
+                             frozenset(trigger.lease_lapses))
+    for shard_id, records in by_shard.items():
+        # After a graceful stop with everything handled, no shard owes a record: a restart repeats nothing.
+        position = final.positions.get((arn, shard_id))
+        if records and position != records[-1]["dynamodb"]["SequenceNumber"]:
+            verdict.problems.append(f"shard {shard_id}: final checkpoint {position} is not its last record "
+                                    f"{records[-1]['dynamodb']['SequenceNumber']}")
+    report.trigger = verdict
+    report.problems.extend(verdict.problems)
+
+
+def _one_round(
+    server: RunningServer, ledger: Ledger, rng: random.Random, round_number: int,
+    before_kill: Callable[[], None] | None = None,
+) -> None:
+    """Writers run until the server is killed under them, at a random moment (after before_kill returns)."""
     writers = [
         Writer(f"r{round_number}w{index}", client(server.endpoint, read_timeout=20), HOT_TABLE, KEYS, ledger,
                rng.randrange(2**32), side_table=SIDE_TABLE)
@@ -83,6 +195,8 @@ def _one_round(server: RunningServer, ledger: Ledger, rng: random.Random, round_
     threads = [threading.Thread(target=work, args=(writer,), daemon=True) for writer in writers]
     for thread in threads:
         thread.start()
+    if before_kill is not None:
+        before_kill()
     time.sleep(rng.uniform(0.05, 0.6))
     server.kill()
     stop.set()

@@ -203,8 +203,15 @@ def hostile_values() -> st.SearchStrategy[Json]:
     )
 
 
+# A body mutated twice may already hold a 3,000-level list: mutation paths stop this deep (and stay far from
+# Python's recursion limit), which still reaches every member of a botocore-shaped body.
+MAX_MUTATION_DEPTH = 64
+
+
 def _paths(value: Json, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     found = [prefix]
+    if len(prefix) >= MAX_MUTATION_DEPTH:
+        return found
     if isinstance(value, dict):
         for key, child in value.items():
             found.extend(_paths(child, (*prefix, key)))

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,15 +56,18 @@ class RunningServer:
             return self.process.wait()
 
 
-def launch(data_dir: Path, *extra_args: str, log_path: Path | None = None) -> RunningServer:
-    """Starts `python -m shardline serve --port 0` on data_dir and waits for its ready line."""
+def launch(
+    data_dir: Path, *extra_args: str, log_path: Path | None = None, env: Mapping[str, str] | None = None
+) -> RunningServer:
+    """Starts `python -m shardline serve --port 0` on data_dir and waits for its ready line; `env` adds to the
+    environment (the server's trigger workers inherit it)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     log = log_path or data_dir.parent / f"{data_dir.name}-server.log"
     command = [sys.executable, "-m", "shardline", "serve", "--port", "0", "--data-dir", str(data_dir), *extra_args]
     with log.open("ab") as sink:
         start = log.stat().st_size
         process = subprocess.Popen(
-            command, stdout=sink, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+            command, stdout=sink, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
         )
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:

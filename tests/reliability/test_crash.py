@@ -1,7 +1,8 @@
-"""Crash consistency: writers against a server with streams, SIGKILL at random moments, restart on the same
-data; every acknowledged write survives, every unacknowledged one is all or nothing, and the stream holds
-exactly one record per committed change, in order. `make test-crash` runs the long form
-(SHARDLINE_CRASH_KILLS, default 300 there); here a handful of kills."""
+"""Crash consistency: writers against a server with streams and a trigger mapping, SIGKILL at random moments,
+restart on the same data; every acknowledged write survives, every unacknowledged one is all or nothing, the
+stream holds exactly one record per committed change, in order, and the trigger skips no record and never
+checkpoints ahead of its handler. `make test-crash` runs the long form (SHARDLINE_CRASH_KILLS, default 300
+there); here a handful of kills."""
 
 from __future__ import annotations
 
@@ -19,12 +20,16 @@ KILLS = int(os.environ.get("SHARDLINE_CRASH_KILLS", "3"))
 SEED = int(os.environ.get("SHARDLINE_CRASH_SEED", "20240501"))
 
 
-def test_writes_and_stream_records_survive_sigkill(tmp_path: Path) -> None:
+def test_writes_stream_records_and_trigger_checkpoints_survive_sigkill(tmp_path: Path) -> None:
     report = run_campaign(tmp_path, KILLS, SEED)
     print(f"\ncrash campaign (seed {SEED}): {report.summary()}")
     assert report.kills == KILLS
     assert report.acknowledged_writes > 0
     assert not report.problems, report.problems[:10]
+    assert report.trigger is not None
+    # The trigger really worked under the kills: it handled the stream and had checkpoints on disk to check.
+    assert report.trigger.stream_records > 0
+    assert report.trigger.positions_checked > 0
 
 
 def test_relaxed_durability_survives_process_crashes(tmp_path: Path) -> None:
@@ -32,3 +37,4 @@ def test_relaxed_durability_survives_process_crashes(tmp_path: Path) -> None:
     report = run_campaign(tmp_path, max(2, KILLS // 5), SEED + 1, ("--relaxed-durability",))
     print(f"\ncrash campaign, relaxed durability: {report.summary()}")
     assert not report.problems, report.problems[:10]
+    assert report.trigger is not None and report.trigger.stream_records > 0

@@ -179,6 +179,30 @@ def test_many_idle_connections_do_not_starve_the_server(server: RunningServer) -
     assert server.alive()
 
 
+def test_a_stalled_request_is_cut_off_after_the_flag_set_timeout(tmp_path: Path) -> None:
+    timed = launch(tmp_path / "data", "--request-timeout-seconds", "1")
+    try:
+        client(timed.endpoint).create_table(
+            TableName=TABLE, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+        )
+        with socket.create_connection(address(timed), timeout=SOCKET_TIMEOUT_SECONDS) as slow:
+            slow.sendall(request_bytes(put_body("stalled"))[:-5])  # the last bytes never come
+            started = time.monotonic()
+            served = 0
+            while time.monotonic() - started < 0.8:  # meanwhile another client is served as usual
+                client(timed.endpoint).list_tables()
+                served += 1
+            slow.settimeout(5)
+            assert read_response(slow) == b""  # closed without an answer (the tick runs every second)
+            assert served > 0
+            assert time.monotonic() - started < 4
+        found = client(timed.endpoint).get_item(TableName=TABLE, Key={"pk": {"S": "stalled"}}, ConsistentRead=True)
+        assert "Item" not in found
+    finally:
+        assert timed.stop() == 0
+
+
 @pytest.mark.parametrize("size", [64 * 1024, 1024 * 1024])
 def test_huge_headers_are_refused_or_dropped(server: RunningServer, size: int) -> None:
     response = exchange(server, request_bytes(put_body("huge-header"), extra=b"X-Junk: " + b"j" * size + b"\r\n"))

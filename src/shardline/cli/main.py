@@ -15,7 +15,7 @@ from shardline.cli.tail import tail
 from shardline.cli.triggers import triggers
 from shardline.credentials import CredentialsFileError
 from shardline.errors import StorageError
-from shardline.settings import Settings
+from shardline.settings import DEFAULT_REQUEST_TIMEOUT_SECONDS, Settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -89,12 +89,18 @@ def main() -> None:
     help="How long a process's lease on a trigger mapping lasts; with several processes on one PostgreSQL "
     "database, another takes a dead process's mappings over after this long.",
 )
+@click.option(
+    "--request-timeout-seconds", default=DEFAULT_REQUEST_TIMEOUT_SECONDS, show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="A request must arrive whole within this long of its first byte, or its connection is closed "
+    "without an answer (a client that stalls mid-request cannot hold a connection forever).",
+)
 def serve(
     host: str, port: int, data_dir: Path, in_memory: bool, postgres_url: str | None, region: str,
     relaxed_durability: bool,
     shard_rollover_seconds: float, stream_retention_seconds: float, iterator_ttl_seconds: float,
     stream_throttling: bool, stream_partitions: int, partition_split_bytes: int, auth_file: Path | None,
-    triggers_file: Path | None, trigger_lease_seconds: float,
+    triggers_file: Path | None, trigger_lease_seconds: float, request_timeout_seconds: float,
 ) -> None:
     """Run the DynamoDB-compatible server until SIGTERM or Ctrl-C.
 
@@ -117,6 +123,7 @@ def serve(
         auth_file=auth_file,
         triggers_file=triggers_file,
         trigger_lease_seconds=trigger_lease_seconds,
+        request_timeout_seconds=request_timeout_seconds,
     )
     try:
         code = run(settings)

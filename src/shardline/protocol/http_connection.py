@@ -100,6 +100,12 @@ class HttpConnection(asyncio.Protocol):
         self._paused_for_queue = False
         self._paused_for_writes = False
         self.idle_since = loop.time()
+        # When the request being received began (its first byte), None between requests: the server cuts
+        # a request that takes longer than its request timeout to arrive (a slowloris client).
+        self._receiving_since: float | None = None
+        # When a graceful close began: it waits for the client to read what is still buffered, so the server
+        # cuts one that never does.
+        self.closing_since: float | None = None
 
     # --- asyncio.Protocol ------------------------------------------------------------------------------
 
@@ -154,6 +160,7 @@ class HttpConnection(asyncio.Protocol):
 
     def on_message_begin(self) -> None:
         self._current = _Request()
+        self._receiving_since = self._loop.time()
         self._head_done = False
         self._head_bytes = 0
         self._head_chunk_bytes = 0
@@ -220,6 +227,7 @@ class HttpConnection(asyncio.Protocol):
     def on_message_complete(self) -> None:
         request = cast(_Request, self._current)
         self._current = None
+        self._receiving_since = None
         if request.answered or self._closed or self._ignore_input:
             return  # answered early, or the connection is closing: later pipelined requests are dropped
         self._ready.append(request)
@@ -259,6 +267,10 @@ class HttpConnection(asyncio.Protocol):
             self._busy = False
             self._task = None
             self.idle_since = self._loop.time()
+            if self._receiving_since is not None:
+                # The request behind the answered ones may have waited on us (a 100 Continue, paused
+                # reading): its time to arrive counts from now.
+                self._receiving_since = self.idle_since
             if self._closed:
                 self._server.closed(self)
 
@@ -340,6 +352,8 @@ class HttpConnection(asyncio.Protocol):
 
     def _close(self) -> None:
         self._ignore_input = True
+        if self.closing_since is None:
+            self.closing_since = self._loop.time()
         if self._transport is not None and not self._transport.is_closing():
             self._transport.close()
 
@@ -357,6 +371,27 @@ class HttpConnection(asyncio.Protocol):
     def is_idle(self) -> bool:
         """No request being received, waiting or answered."""
         return self._current is None and not self._busy and not self._ready
+
+    def receiving_since(self) -> float | None:
+        """When the request still being received began (or when earlier requests of the connection were last
+        answered), in loop time; None when no request is arriving or while earlier ones are still answered."""
+        if self._ignore_input or self._busy or self._ready:
+            return None
+        return self._receiving_since
+
+    def refuse_connection(self) -> None:
+        """Too many connections are open: this new one is closed before anything is read."""
+        self._close()
+
+    def time_out(self) -> None:
+        """The request being received took too long: the connection is cut without an answer. Answers still
+        owed to earlier requests are dropped, as when the client disconnects; those requests still run."""
+        self._ignore_input = True
+        self._receiving_since = None
+        if self._transport is not None:
+            # abort, not close: a client that stalls its sending may not read either, and a graceful close
+            # would keep the descriptor until its receive buffer drained.
+            self._transport.abort()
 
     def shutdown(self) -> None:
         """Graceful stop: an idle connection closes now; one with a request in progress closes after answering it."""

@@ -1,6 +1,6 @@
 """shardline's HTTP/1.1 server: an asyncio server of http_connection.HttpConnection protocols (httptools; uvloop
-when the loop is uvloop's), with idle keep-alive expiry and a graceful stop (stop accepting, finish the requests
-in progress, then return)."""
+when the loop is uvloop's), with idle keep-alive expiry, a request-read timeout, a bound on open connections and
+a graceful stop (stop accepting, finish the requests in progress, then return)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,15 @@ from email.utils import formatdate
 
 from shardline.clock import Clock
 from shardline.protocol.http_connection import HttpApplication, HttpConnection
+from shardline.settings import DEFAULT_REQUEST_TIMEOUT_SECONDS
 
 # An idle keep-alive connection is closed after this long (uvicorn's default, which served us before).
 KEEP_ALIVE_SECONDS = 5.0
+# A request must arrive whole within this long of its first byte (Settings.request_timeout_seconds).
+REQUEST_TIMEOUT_SECONDS = DEFAULT_REQUEST_TIMEOUT_SECONDS
+# Open connections beyond this many first displace the longest-idle keep-alive connection, else are closed at
+# once: each holds a descriptor and buffers, and SDK pools keep about ten per client.
+MAX_CONNECTIONS = 1024
 # In-flight requests get this long to finish after a stop before their connections are cut.
 GRACEFUL_SHUTDOWN_SECONDS = 30.0
 LISTEN_BACKLOG = 2048
@@ -34,6 +40,8 @@ class HttpServer:
         max_body_bytes: int,
         clock: Clock,
         keep_alive_seconds: float = KEEP_ALIVE_SECONDS,
+        request_timeout_seconds: float = REQUEST_TIMEOUT_SECONDS,
+        max_connections: int = MAX_CONNECTIONS,
         graceful_seconds: float = GRACEFUL_SHUTDOWN_SECONDS,
         tick_seconds: float = TICK_SECONDS,
     ) -> None:
@@ -42,6 +50,8 @@ class HttpServer:
         self.stopping = False
         self._clock = clock
         self._keep_alive_seconds = keep_alive_seconds
+        self._request_timeout_seconds = request_timeout_seconds
+        self._max_connections = max_connections
         self._graceful_seconds = graceful_seconds
         self._tick_seconds = tick_seconds
         self._connections: set[HttpConnection] = set()
@@ -55,9 +65,24 @@ class HttpServer:
     # --- what connections report ---------------------------------------------------------------------
 
     def opened(self, connection: HttpConnection) -> None:
+        if len(self._connections) >= self._max_connections and not self._make_room():
+            connection.refuse_connection()
+            return
         self._connections.add(connection)
         if self.stopping:
             connection.shutdown()
+
+    def _make_room(self) -> bool:
+        """At the bound (closing connections aside), closes the longest-idle keep-alive connection: its client
+        reconnects when it needs to, as after the keep-alive expiry. False when every connection is busy."""
+        active = [connection for connection in self._connections if connection.closing_since is None]
+        if len(active) < self._max_connections:
+            return True
+        idle = [connection for connection in active if connection.is_idle()]
+        if not idle:
+            return False
+        min(idle, key=lambda connection: connection.idle_since).shutdown()
+        return True
 
     def closed(self, connection: HttpConnection) -> None:
         # Called once a connection is closed and no task of it is answering any more.
@@ -131,10 +156,21 @@ class HttpServer:
         while True:
             await asyncio.sleep(self._tick_seconds)
             self._refresh_date()
-            expired = loop.time() - self._keep_alive_seconds
+            now = loop.time()
+            expired = now - self._keep_alive_seconds
+            overdue = now - self._request_timeout_seconds
             for connection in list(self._connections):
-                if connection.is_idle() and connection.idle_since < expired:
-                    connection.shutdown()
+                if connection.closing_since is not None:
+                    if connection.closing_since < overdue:
+                        connection.abort()  # a client that does not read its last answer
+                    continue
+                if connection.is_idle():
+                    if connection.idle_since < expired:
+                        connection.shutdown()
+                    continue
+                started = connection.receiving_since()
+                if started is not None and started < overdue:
+                    connection.time_out()
 
     def _refresh_date(self) -> None:
         now = self._clock.now()
