@@ -195,26 +195,36 @@ class TriggerRuntime:
         entry.task = asyncio.create_task(self._keep_lease(entry), name=f"trigger-lease-{config.uuid}")
 
     async def _keep_lease(self, entry: _Mapping) -> None:
-        """Runs the mapping while this process holds its lease. A renewal that fails or is refused stops the
-        shard workers at once, so two processes never work on a mapping beyond at-least-once retries."""
+        """Runs the mapping while this process holds its lease. A renewal that is refused, or that fails with
+        the lease about to run out, stops the shard workers, so two processes never work on a mapping beyond
+        at-least-once retries. A renewal that is only slow (a busy writer) while the lease still has time left
+        is retried without stopping anything: restarting the workers would repeat records for nothing."""
         uuid = entry.config.uuid
         holder = self._options.process_id
         duration = self._options.lease_seconds
         renew_every = duration / 3
         held = False
+        held_until = 0.0  # when the last granted lease runs out, by the time written with it
         try:
             while True:
                 now = self._clock.now()
+                pause = renew_every
                 try:
                     # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
                     # arrives as the renewal completes, and _halt would then wait for this task forever.
                     async with asyncio.timeout(renew_every):
                         held = await self._checkpoints.acquire_lease(uuid, holder, now, duration)
+                    if held:
+                        held_until = now + duration
                 except asyncio.CancelledError:
                     raise
-                except Exception as error:  # the database is out of reach: the lease may be lost
-                    logger.warning("trigger %s: lease renewal failed: %r", uuid, error)
-                    held = False
+                except Exception as error:  # the database is slow or out of reach: the lease may be lost
+                    # Another process may take the lease once it runs out; stop a third of a lease before.
+                    still_ours = held and self._clock.now() < held_until - renew_every
+                    logger.warning("trigger %s: lease renewal failed: %r%s", uuid, error,
+                                   "; retrying while the lease lasts" if still_ours else "")
+                    held = still_ours
+                    pause = min(renew_every, 0.5)
                 if held and entry.work is None:
                     self._start_work(entry)
                 elif not held:
@@ -222,7 +232,7 @@ class TriggerRuntime:
                         logger.warning("trigger %s: lease lost; stopping its shard workers", uuid)
                     await self._stop_work(entry)
                     entry.reason = WAITING_FOR_LEASE
-                await asyncio.sleep(renew_every)
+                await asyncio.sleep(pause)
         finally:
             await self._stop_work(entry)
             if held:
