@@ -120,4 +120,9 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover - runs in the worker process
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except (BrokenPipeError, ConnectionResetError):
+        # The server went away (killed or stopped) while this worker answered: nothing is left to answer to.
+        # Exit quietly rather than print a traceback into the server's log.
+        os._exit(0)
