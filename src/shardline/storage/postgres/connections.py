@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import psycopg
-from psycopg import IsolationLevel
 from psycopg_pool import ConnectionPool
 
 from shardline.errors import StorageError
+from shardline.storage.postgres import prepared
 
 CONNECT_TIMEOUT_SECONDS = 10
 APPLICATION_NAME = "shardline"
@@ -27,6 +27,8 @@ def connect_writer(url: str, *, durable: bool) -> psycopg.Connection[tuple[objec
         # synchronous_commit=off keeps a crash of PostgreSQL from corrupting anything but may lose the last
         # commits, the same trade as SQLite's synchronous=NORMAL under --relaxed-durability.
         connection.execute(f"SET synchronous_commit = {'on' if durable else 'off'}")
+        # The writer writes some arguments as literals (see prepared.py), which assumes this setting.
+        connection.execute("SET standard_conforming_strings = on")
     except psycopg.Error as error:
         connection.close()
         raise StorageError(f"cannot configure the PostgreSQL connection: {error}") from error
@@ -34,10 +36,11 @@ def connect_writer(url: str, *, durable: bool) -> psycopg.Connection[tuple[objec
 
 
 def _configure_reader(connection: psycopg.Connection[tuple[object, ...]]) -> None:
-    # One REPEATABLE READ transaction per read work: every statement of the work sees the same snapshot,
-    # taken at its first statement, so it includes every write acknowledged before the read started.
-    connection.isolation_level = IsolationLevel.REPEATABLE_READ
-    connection.read_only = True
+    # Autocommit: a read work opens its own transaction (readers.py), in the same message as its first
+    # statement, rather than in a round trip of its own as psycopg would.
+    connection.autocommit = True
+    connection.execute("SET standard_conforming_strings = on")
+    connection.execute("; ".join(statement.preparation for statement in prepared.READER))
 
 
 def open_reader_pool(url: str, size: int) -> ConnectionPool[psycopg.Connection[tuple[object, ...]]]:

@@ -32,6 +32,9 @@ class KeyLocks:
     def lock_id(table_id: str, key: ItemKey) -> int:
         return key_lock_id(table_id, key)
 
+    def group_holds_any(self) -> bool:
+        return bool(self._group)
+
     def needs(self, lock: int) -> bool:
         return lock not in self._work and lock not in self._group
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from shardline.storage.backend import StoredTable
+from shardline.storage.postgres.stream_appends import AppendLayer, Appends
 
 IndexRef = tuple[str, str]  # (table_id, index_name)
+SizeKey = tuple[str, bytes, bytes]  # (table_id, partition key, sort key)
 
 
 @dataclass
@@ -23,6 +25,10 @@ class Layer:
     table_resets: set[str] = field(default_factory=set)  # table ids whose counters restarted here
     index_deltas: dict[IndexRef, list[int]] = field(default_factory=dict)
     index_resets: set[IndexRef] = field(default_factory=set)
+    # Stored sizes of items read or written under this transaction's key locks (None: no such item). Nobody
+    # else can change them before the commit, so a later write of the key needs no answer from the database.
+    item_sizes: dict[SizeKey, int | None] = field(default_factory=dict)
+    appends: AppendLayer = field(default_factory=AppendLayer)
 
     def add_table(self, table_id: str, items: int, size_bytes: int) -> None:
         delta = self.table_deltas.setdefault(table_id, [0, 0])
@@ -39,6 +45,8 @@ class Layer:
         self.table_resets.add(table_id)
         for ref in [ref for ref in self.index_deltas if ref[0] == table_id]:
             del self.index_deltas[ref]
+        for key in [key for key in self.item_sizes if key[0] == table_id]:
+            del self.item_sizes[key]
 
     def reset_index(self, ref: IndexRef) -> None:
         self.index_deltas.pop(ref, None)
@@ -58,6 +66,8 @@ class Layer:
             self.add_table(table_id, items, size_bytes)
         for ref, (items, size_bytes) in later.index_deltas.items():
             self.add_index(ref, items, size_bytes)
+        self.item_sizes.update(later.item_sizes)
+        self.appends.absorb(later.appends)
 
 
 class Pending:
@@ -66,6 +76,15 @@ class Pending:
     def __init__(self, group: Layer, work: Layer) -> None:
         self.group = group
         self.work = work
+        self.appends = Appends(group.appends, work.appends)
+
+    def known_size(self, key: SizeKey) -> tuple[bool, int | None]:
+        """Whether this transaction knows the stored size of the item (read under its key lock), and it."""
+        if key in self.work.item_sizes:
+            return True, self.work.item_sizes[key]
+        if key[0] in self.work.table_resets or key not in self.group.item_sizes:
+            return False, None
+        return True, self.group.item_sizes[key]
 
     def locked_table(self, name: str) -> StoredTable | None:
         if name in self.work.tables:

@@ -1,5 +1,6 @@
 """Read works on pooled connections, each in its own REPEATABLE READ read-only transaction, on reader threads
-(the port's works are synchronous and psycopg's sync connections block)."""
+(the port's works are synchronous and psycopg's sync connections block). Statements go through a batching
+SqlSession (sql_access.py), so BEGIN costs no round trip of its own."""
 
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from shardline.errors import StorageError
 from shardline.storage.backend import ReadView
 from shardline.storage.postgres.connections import open_reader_pool
+from shardline.storage.postgres.sql_access import SqlSession
 from shardline.storage.postgres.views import DefinitionCache, PostgresReadView
 
 T = TypeVar("T")
 
 DEFAULT_READERS = 4
+BEGIN_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 CONNECTION_WAIT_SECONDS = 30.0
 
 
@@ -46,12 +49,18 @@ class ReaderPool:
             raise StorageError("the store is closed")
         try:
             with self._pool.connection(timeout=CONNECTION_WAIT_SECONDS) as connection:
-                view = PostgresReadView(connection.cursor(), self._definitions)
+                # One REPEATABLE READ transaction per read work: every statement of the work sees the same
+                # snapshot, taken at its first statement, so it includes every write acknowledged before the
+                # read started. BEGIN travels with that first statement.
+                session = SqlSession(connection, batched=True)
+                session.send(BEGIN_READ)
+                view = PostgresReadView(session.cursor, self._definitions, session)
                 try:
                     return work(view)
                 finally:
                     view.close()
-                    connection.rollback()  # read-only: nothing to keep; ends the snapshot
+                    if session.round_trips:
+                        session.execute("ROLLBACK")  # read-only: nothing to keep; ends the snapshot
         except (psycopg.Error, PoolTimeout) as error:
             raise StorageError(f"postgres: {error}") from error
 

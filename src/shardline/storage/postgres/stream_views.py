@@ -1,9 +1,9 @@
 """Stream storage for the PostgreSQL adapter (the streams part of the ReadView and WriteView).
 
-An append increments its shard's `last_sequence` with one UPDATE … RETURNING: the row lock it takes is held
-until the transaction commits, so appends to one shard are serialised across processes, their numbers are
-strictly increasing, and they commit in number order (a reader never sees a later number before an
-earlier one). The record is inserted in the same transaction as the item change.
+Appends lock the table's open shards (held until commit) and number records in memory (stream_appends.py), so
+appends to one shard are serialised across processes, their numbers are strictly increasing, and they commit in
+number order (a reader never sees a later number before an earlier one). Records are inserted in the same
+transaction as the item change; every other shard or record statement of a write view first writes them out.
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ from shardline.storage.backend import (
     StoredStream,
     StoredStreamRecord,
 )
+from shardline.storage.postgres.stream_appends import SELECT_OPEN_SHARDS, OpenShard, write_out_statements
 
 if TYPE_CHECKING:
+    from shardline.storage.postgres.pending import Pending
     from shardline.storage.postgres.sql_access import Rows
 
 TRIM_BATCH = 50_000
@@ -77,6 +79,9 @@ class StreamReadMixin:
 
         def _rows(self, statement: str, parameters: tuple[object, ...] | list[object] = ()) -> Rows: ...
 
+    def _before_stream_statement(self) -> None:
+        """A statement on shards or records follows: a write view first writes out its pending appends."""
+
     def get_stream(self, table_name: str, label: str) -> StoredStream | None:
         rows = self._rows(
             f"SELECT {_STREAM_COLUMNS} FROM streams WHERE table_name = %s AND label = %s", (table_name, label)
@@ -93,12 +98,14 @@ class StreamReadMixin:
         return [_stream(row) for row in rows]
 
     def list_shards(self, stream_id: int) -> list[StoredShard]:
+        self._before_stream_statement()
         rows = self._rows(
             f"SELECT {_SHARD_COLUMNS} FROM stream_shards WHERE stream_id = %s ORDER BY shard_id", (stream_id,)
         )
         return [_shard(row) for row in rows]
 
     def list_open_shards(self, table_id: str) -> list[StoredShard]:
+        self._before_stream_statement()
         rows = self._rows(
             f"SELECT {_SHARD_COLUMNS} FROM stream_shards WHERE table_id = %s AND ending_sequence IS NULL"
             " ORDER BY hash_lower",
@@ -107,6 +114,7 @@ class StreamReadMixin:
         return [_shard(row) for row in rows]
 
     def get_shard(self, stream_id: int, shard_id: str) -> StoredShard | None:
+        self._before_stream_statement()
         rows = self._rows(
             f"SELECT {_SHARD_COLUMNS} FROM stream_shards WHERE stream_id = %s AND shard_id = %s", (stream_id, shard_id)
         )
@@ -115,6 +123,7 @@ class StreamReadMixin:
     def read_stream_records(
         self, shard_no: int, after_sequence: int, limit: int, max_bytes: int
     ) -> list[StoredStreamRecord]:
+        self._before_stream_statement()
         rows = self._rows(
             "SELECT sequence, created_at, size, body FROM stream_records WHERE shard_no = %s AND sequence > %s"
             " ORDER BY sequence LIMIT %s",
@@ -130,6 +139,7 @@ class StreamReadMixin:
         return records
 
     def stream_position_at(self, shard_no: int, created_at: float) -> int:
+        self._before_stream_statement()
         first = self._rows(
             "SELECT sequence FROM stream_records WHERE shard_no = %s AND created_at >= %s ORDER BY sequence LIMIT 1",
             (shard_no, created_at),
@@ -142,6 +152,7 @@ class StreamReadMixin:
         return int(last[0][0])
 
     def shard_record_bytes(self, shard_no: int, after_sequence: int = 0) -> tuple[int, int]:
+        self._before_stream_statement()
         rows = self._rows(
             "SELECT coalesce(sum(size), 0), coalesce(max(sequence), %s) FROM stream_records"
             " WHERE shard_no = %s AND sequence > %s",
@@ -156,6 +167,7 @@ class StreamReadMixin:
         return bytes(rows[0][0])
 
     def sequence_floor(self) -> int:
+        self._before_stream_statement()
         rows = self._rows(
             "SELECT greatest((SELECT number FROM stream_meta WHERE name = 'sequence_high'),"
             " (SELECT max(last_sequence) FROM stream_shards), 0)"
@@ -165,10 +177,29 @@ class StreamReadMixin:
 
 class StreamWriteMixin:
     if TYPE_CHECKING:
+        _pending: Pending
+        _may_wait: bool
 
         def _rows(self, statement: str, parameters: tuple[object, ...] | list[object] = ()) -> Rows: ...
 
         def _execute(self, statement: str, parameters: tuple[object, ...] | list[object] = ()) -> int: ...
+
+        def _defer(self, statement: str, parameters: tuple[object, ...] | list[object] | None = None) -> None: ...
+
+    def _before_stream_statement(self) -> None:
+        # Inside the work's savepoint: if the work fails, the write-out is undone with it, and the group's
+        # appends stay pending (the work's layer, which records that they were written, is dropped).
+        records, moved = self._pending.appends.take_pending()
+        for statement, parameters in write_out_statements(records, moved):
+            self._defer(statement, parameters)
+
+    def _lock_open_shards(self, table_id: str) -> None:
+        # Every open shard of the table, in shard order (see stream_appends.py); NOWAIT unless this work may
+        # wait, so that a transaction holding locks never waits (LockNotAvailable ends its group instead).
+        statement = SELECT_OPEN_SHARDS if self._may_wait else SELECT_OPEN_SHARDS + " NOWAIT"
+        rows = self._rows(statement, (table_id,))
+        shards = [OpenShard(int(no), int(lower), int(upper), int(last)) for no, lower, upper, last in rows]
+        self._pending.appends.lock(table_id, shards)
 
     def create_stream(self, stream: StoredStream) -> StoredStream:
         rows = self._rows(
@@ -201,6 +232,7 @@ class StreamWriteMixin:
         )
 
     def delete_stream(self, stream_id: int) -> None:
+        self._before_stream_statement()
         self._raise_sequence_high("stream_id", stream_id)
         self._execute(
             "DELETE FROM stream_records WHERE shard_no IN (SELECT shard_no FROM stream_shards WHERE stream_id = %s)",
@@ -210,6 +242,7 @@ class StreamWriteMixin:
         self._execute("DELETE FROM streams WHERE stream_id = %s", (stream_id,))
 
     def create_shard(self, shard: NewShard, first_sequence: int) -> StoredShard:
+        self._before_stream_statement()
         rows = self._rows(
             "INSERT INTO stream_shards (stream_id, table_id, shard_id, parent_shard_id, hash_lower, hash_upper,"
             " created_at, starting_sequence, last_sequence, trimmed_through)"
@@ -225,6 +258,7 @@ class StreamWriteMixin:
         return _shard(rows[0])
 
     def close_shard(self, shard_no: int, closed_at: float) -> StoredShard:
+        self._before_stream_statement()
         rows = self._rows(
             "UPDATE stream_shards SET ending_sequence = greatest(last_sequence, starting_sequence), closed_at = %s"
             f" WHERE shard_no = %s AND ending_sequence IS NULL RETURNING {_SHARD_COLUMNS}",
@@ -235,6 +269,7 @@ class StreamWriteMixin:
         return _shard(rows[0])
 
     def delete_shard(self, shard_no: int) -> None:
+        self._before_stream_statement()
         self._raise_sequence_high("shard_no", shard_no)
         self._execute("DELETE FROM stream_records WHERE shard_no = %s", (shard_no,))
         self._execute("DELETE FROM stream_shards WHERE shard_no = %s", (shard_no,))
@@ -242,23 +277,22 @@ class StreamWriteMixin:
     def append_stream_record(
         self, table_id: str, partition_hash: int, created_at: float, size_bytes: int, body: bytes
     ) -> AppendedRecord | None:
-        for _ in range(APPEND_ATTEMPTS):
-            # One round trip: the shard's counter moves and the record lands in the same statement.
-            found = self._rows(
-                "WITH shard AS (UPDATE stream_shards SET last_sequence = last_sequence + 1 WHERE table_id = %s"
-                " AND ending_sequence IS NULL AND hash_lower <= %s AND hash_upper >= %s"
-                " RETURNING shard_no, last_sequence)"
-                " INSERT INTO stream_records (shard_no, sequence, created_at, size, body)"
-                " SELECT shard_no, last_sequence, %s, %s, %s FROM shard RETURNING shard_no, sequence",
-                (table_id, partition_hash, partition_hash, created_at, size_bytes, body),
-            )
-            if len(found) > 1:
-                raise StorageError(f"open shards of table {table_id} overlap at hash {partition_hash}")
-            if found:
-                return AppendedRecord(int(found[0][0]), int(found[0][1]))
+        appends = self._pending.appends
+        for attempt in range(APPEND_ATTEMPTS):
+            if attempt:
+                # No locked shard covers the hash: the shard may have been closed (rolled over or split) by
+                # another process, whose children only a new statement sees. Pending numbers go out first,
+                # so that reading the shards again sees them.
+                self._before_stream_statement()
+            if attempt or appends.locked(table_id) is None:
+                self._lock_open_shards(table_id)
+            shard = appends.allocate(table_id, partition_hash, created_at, size_bytes, body)
+            if shard is not None:
+                return AppendedRecord(shard.shard_no, shard.last)
         return None
 
     def trim_stream_records(self, shard_no: int, created_before: float) -> int:
+        self._before_stream_statement()
         # Records of a shard are appended in time order, so the trimmed ones are a prefix: find the first
         # record that stays and cut everything before it.
         keep = self._rows(

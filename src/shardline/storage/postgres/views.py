@@ -8,7 +8,7 @@ caught the error.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, cast
 
 import orjson
@@ -16,11 +16,12 @@ import psycopg
 
 from shardline.errors import StorageError
 from shardline.storage.backend import HashSegment, ItemKey, KeyRange, StoredTable
+from shardline.storage.postgres import prepared
 from shardline.storage.postgres.index_views import IndexReadMixin, IndexWriteMixin
 from shardline.storage.postgres.key_locks import KeyLocks
 from shardline.storage.postgres.pending import Pending
 from shardline.storage.postgres.purge_views import PurgeWriteMixin
-from shardline.storage.postgres.sql_access import Rows, SqlAccess
+from shardline.storage.postgres.sql_access import Rows, SqlAccess, SqlSession
 from shardline.storage.postgres.stream_views import StreamReadMixin, StreamWriteMixin
 from shardline.storage.postgres.trigger_views import TriggerReadMixin, TriggerWriteMixin
 from shardline.values.key_codec import partition_hash
@@ -68,8 +69,10 @@ def decode_item(blob: bytes) -> Item:
 
 
 class PostgresReadView(IndexReadMixin, StreamReadMixin, TriggerReadMixin, SqlAccess):
-    def __init__(self, cursor: psycopg.Cursor[tuple[Any, ...]], definitions: DefinitionCache) -> None:
-        SqlAccess.__init__(self, cursor)
+    def __init__(
+        self, cursor: psycopg.Cursor[tuple[Any, ...]], definitions: DefinitionCache, session: SqlSession | None = None
+    ) -> None:
+        SqlAccess.__init__(self, cursor, session)
         self._definitions = definitions
 
     def _table_of(self, row: tuple[Any, ...]) -> StoredTable:
@@ -78,7 +81,7 @@ class PostgresReadView(IndexReadMixin, StreamReadMixin, TriggerReadMixin, SqlAcc
         return StoredTable(str(name), str(table_id), definition, int(item_count), int(size_bytes))
 
     def get_table(self, name: str) -> StoredTable | None:
-        rows = self._rows(f"SELECT {_TABLE_COLUMNS} FROM {_TABLE_FROM} WHERE t.name = %s", (name,))
+        rows = self._rows_prepared(prepared.GET_TABLE, (name,))
         return self._table_of(rows[0]) if rows else None
 
     def list_table_names(self, exclusive_start: str | None, limit: int) -> list[str]:
@@ -97,11 +100,9 @@ class PostgresReadView(IndexReadMixin, StreamReadMixin, TriggerReadMixin, SqlAcc
     _ITEM_LOCK = ""
 
     def get_item(self, table_id: str, key: ItemKey) -> Item | None:
-        rows = self._rows(
-            "SELECT item FROM items WHERE table_id = %s AND partition_hash = %s AND pk = %s AND sk = %s",
-            (table_id, partition_hash(key.partition), key.partition, key.sort),
-        )
-        return decode_item(rows[0][0]) if rows else None
+        parameters = (table_id, partition_hash(key.partition), key.partition, key.sort)
+        rows = self._rows_prepared(prepared.GET_ITEM, parameters)
+        return decode_item(rows[0][1]) if rows else None
 
     def query_items(
         self, table_id: str, partition: bytes, key_range: KeyRange, forward: bool,
@@ -197,12 +198,18 @@ class PostgresWriteView(IndexWriteMixin, PurgeWriteMixin, StreamWriteMixin, Trig
     _ITEM_LOCK = " FOR SHARE"
 
     def __init__(
-        self, cursor: psycopg.Cursor[tuple[Any, ...]], definitions: DefinitionCache, pending: Pending,
-        key_locks: KeyLocks,
+        self, session: SqlSession, definitions: DefinitionCache, pending: Pending, key_locks: KeyLocks,
+        *, may_wait: bool = True,
     ) -> None:
-        super().__init__(cursor, definitions)
+        super().__init__(session.cursor, definitions, session)
+        self._write_session = session
         self._pending = pending
         self._key_locks = key_locks
+        # Whether this work may wait for a lock: only while its transaction holds none taken by earlier works.
+        # Otherwise it only tries, and on contention (`contended`) the writer commits what the group has done
+        # and runs the work first in the next group, so no process ever waits while others wait for it.
+        self._may_wait = may_wait
+        self.contended = False
         self.bytes_written = 0
 
     # --- tables ------------------------------------------------------------------------------------
@@ -290,20 +297,38 @@ class PostgresWriteView(IndexWriteMixin, PurgeWriteMixin, StreamWriteMixin, Trig
 
     # --- items -------------------------------------------------------------------------------------
 
-    def _lock_key(self, table_id: str, hashed: int, key: ItemKey) -> None:
+    def _lock_key(self, table_id: str, key: ItemKey, then: Callable[[], Rows], *, reads: bool = False) -> Rows:
+        """Locks the item key (unless this transaction holds it) and runs `then` after it, in one round trip;
+        `then` sees everything the previous holder of the lock committed (it starts after the lock is taken)."""
         lock = self._key_locks.lock_id(table_id, key)
-        if self._key_locks.needs(lock):
-            self._execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
-            self._key_locks.hold(lock)
+        if not self._key_locks.needs(lock):
+            return then()
+        if self._may_wait:
+            self._defer_prepared(prepared.LOCK_KEY, (lock,))
+            rows = then()
+        elif reads:  # a read may travel with the attempt: its rows are dropped if the attempt failed
+            self._defer_prepared(prepared.TRY_LOCK_KEY, (lock,))
+            rows = then()
+            self._check_acquired(self._write_session.rows_before_last())
+        else:  # a write must not run unless the lock is held
+            self._check_acquired(self._rows_prepared(prepared.TRY_LOCK_KEY, (lock,)))
+            rows = then()
+        self._key_locks.hold(lock)
+        return rows
+
+    def _check_acquired(self, rows: Rows) -> None:
+        if not rows or not rows[0][0]:
+            self.contended = True
+            raise StorageError("the item is locked by another transaction")
 
     def get_item(self, table_id: str, key: ItemKey) -> Item | None:
-        hashed = partition_hash(key.partition)
-        self._lock_key(table_id, hashed, key)
-        rows = self._rows(
-            "SELECT item FROM items WHERE table_id = %s AND partition_hash = %s AND pk = %s AND sk = %s",
-            (table_id, hashed, key.partition, key.sort),
+        self._sql()
+        parameters = (table_id, partition_hash(key.partition), key.partition, key.sort)
+        rows = self._lock_key(
+            table_id, key, lambda: self._rows_prepared(prepared.GET_ITEM, parameters), reads=True
         )
-        return decode_item(rows[0][0]) if rows else None
+        self._pending.work.item_sizes[(table_id, key.partition, key.sort)] = int(rows[0][0]) if rows else None
+        return decode_item(rows[0][1]) if rows else None
 
     def put_item(self, table_id: str, key: ItemKey, item: Item, size_bytes: int) -> None:
         self._table_by_id(table_id)
@@ -312,29 +337,43 @@ class PostgresWriteView(IndexWriteMixin, PurgeWriteMixin, StreamWriteMixin, Trig
             encoded = orjson.dumps(item)
         except TypeError as error:
             raise StorageError(f"item is not JSON: {error}") from error
-        self._lock_key(table_id, hashed, key)
-        # One round trip: the CTE's SELECT sees the row as it was before the upsert (under the key lock).
-        rows = self._rows(
-            "WITH old AS (SELECT size FROM items WHERE table_id = %s AND partition_hash = %s AND pk = %s AND sk = %s),"
-            " new AS (INSERT INTO items (table_id, partition_hash, pk, sk, size, item) VALUES (%s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT (table_id, partition_hash, pk, sk) DO UPDATE SET size = excluded.size, item = excluded.item"
-            " RETURNING 1) SELECT (SELECT size FROM old), (SELECT count(*) FROM new)",
-            (table_id, hashed, key.partition, key.sort, table_id, hashed, key.partition, key.sort, size_bytes, encoded),
-        )
-        old = rows[0][0]
+        size_key = (table_id, key.partition, key.sort)
+        known, old = self._pending.known_size(size_key)
+        row = (table_id, hashed, key.partition, key.sort, size_bytes, encoded)
+        if known:
+            # The item was read under the key lock this transaction holds: its size is known, so the upsert
+            # needs no answer and travels with the next round trip.
+            self._defer_prepared(prepared.UPSERT_ITEM, row)
+        else:
+            # One round trip: the CTE's SELECT sees the row as it was before the upsert (under the key lock).
+            statement = (
+                "WITH old AS (SELECT size FROM items WHERE table_id = %s AND partition_hash = %s AND pk = %s"
+                f" AND sk = %s), new AS ({prepared.UPSERT_ITEM.text} RETURNING 1)"
+                " SELECT (SELECT size FROM old), (SELECT count(*) FROM new)"
+            )
+            rows = self._lock_key(
+                table_id, key, lambda: self._rows(statement, (table_id, hashed, key.partition, key.sort, *row))
+            )
+            old = None if rows[0][0] is None else int(rows[0][0])
         if old is None:
             self._pending.work.add_table(table_id, 1, size_bytes)
         else:
-            self._pending.work.add_table(table_id, 0, size_bytes - int(old))
+            self._pending.work.add_table(table_id, 0, size_bytes - old)
+        self._pending.work.item_sizes[size_key] = size_bytes
         self.bytes_written += len(encoded)
 
     def delete_item(self, table_id: str, key: ItemKey) -> None:
         self._table_by_id(table_id)
-        hashed = partition_hash(key.partition)
-        self._lock_key(table_id, hashed, key)
-        removed = self._rows(
-            "DELETE FROM items WHERE table_id = %s AND partition_hash = %s AND pk = %s AND sk = %s RETURNING size",
-            (table_id, hashed, key.partition, key.sort),
-        )
-        if removed:
-            self._pending.work.add_table(table_id, -1, -int(removed[0][0]))
+        size_key = (table_id, key.partition, key.sort)
+        known, old = self._pending.known_size(size_key)
+        parameters = (table_id, partition_hash(key.partition), key.partition, key.sort)
+        if known:
+            if old is not None:
+                self._defer_prepared(prepared.DELETE_ITEM, parameters)
+        else:
+            statement = f"{prepared.DELETE_ITEM.text} RETURNING size"
+            removed = self._lock_key(table_id, key, lambda: self._rows(statement, parameters))
+            old = int(removed[0][0]) if removed else None
+        if old is not None:
+            self._pending.work.add_table(table_id, -1, -old)
+        self._pending.work.item_sizes[size_key] = None

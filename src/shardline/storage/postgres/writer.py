@@ -1,9 +1,13 @@
-"""The writer thread: one connection, pending works committed in groups (group commit).
+"""The writer thread: one connection, pending works committed in groups (group commit), statements batched.
 
-Each group is one transaction; each work runs under its own SAVEPOINT, so a work that raises is undone
-alone while the rest of the group commits, and results are handed back only after the COMMIT. A work that
-loses a deadlock against another process (or a serialization failure) is rolled back to its savepoint and
-run again in the next group, after this group's commit has released the locks it held.
+Each group is one transaction; each work runs under its own SAVEPOINT, so a work that raises is undone alone
+while the rest of the group commits, and results are handed back only after the COMMIT. Statements whose
+answer a work does not need (savepoints, key locks before a read, upserts of items read under their lock,
+stream records) travel with the next statement that waits (sql_access.py): a work costs one round trip, and
+the group's end (records, counters, COMMIT) one more. A work that loses a deadlock against another process (or
+a serialization failure) is rolled back to its savepoint and run again in the next group, after this group's
+commit has released its locks; a work that would have to wait for a lock while its group holds locks ends the
+group instead (see views.py).
 """
 
 from __future__ import annotations
@@ -23,9 +27,12 @@ import psycopg
 from psycopg import errors as pg_errors
 
 from shardline.errors import StorageError
+from shardline.storage.postgres import prepared
 from shardline.storage.postgres.connections import connect_writer
 from shardline.storage.postgres.key_locks import KeyLocks
 from shardline.storage.postgres.pending import Layer, Pending
+from shardline.storage.postgres.sql_access import SqlSession
+from shardline.storage.postgres.stream_appends import group_pending, write_out_statements
 from shardline.storage.postgres.views import DefinitionCache, PostgresWriteView
 
 logger = logging.getLogger(__name__)
@@ -45,6 +52,7 @@ class Job:
     future: asyncio.Future[Any]
     loop: asyncio.AbstractEventLoop
     attempts: int = 0
+    careful: bool = False  # run unbatched (after a batched group failed for a work unknown)
 
 
 @dataclass
@@ -81,6 +89,10 @@ class Group:
     uncommitted: list[Outcome] = field(default_factory=list)
     settled: list[Outcome] = field(default_factory=list)
     retry: list[Job] = field(default_factory=list)
+    cut: Job | None = None  # the work that ended the group on lock contention; it goes first in the next
+    poisoned: bool = False  # a deferred statement failed for a work unknown: the group is undone
+    works_run: int = 0
+    holds_shard_locks: bool = False
     bytes_written: int = 0
 
 
@@ -94,7 +106,7 @@ class PostgresWriter:
     ) -> None:
         self._url = url
         self._durable = durable
-        self._connection: psycopg.Connection[tuple[Any, ...]] | None = connect_writer(url, durable=durable)
+        self._connection: psycopg.Connection[tuple[Any, ...]] | None = self._open_connection()
         self._definitions = definitions
         self._max_group_works = max_group_works
         self._max_group_bytes = max_group_bytes
@@ -102,6 +114,7 @@ class PostgresWriter:
         self._queue: queue.SimpleQueue[Job | object] = queue.SimpleQueue()
         self._retry: deque[Job] = deque()
         self._accepting = True
+        self.committed_groups = 0  # transactions committed: how well works are grouped (tests, diagnostics)
         self._accept_lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="shardline-pg-writer", daemon=True)
         self._thread.start()
@@ -184,8 +197,17 @@ class PostgresWriter:
                 connection.close()
             self._connection = None
             time.sleep(RECONNECT_DELAY_SECONDS)
-        self._connection = connect_writer(self._url, durable=self._durable)
+        self._connection = self._open_connection()
         return self._connection
+
+    def _open_connection(self) -> psycopg.Connection[tuple[Any, ...]]:
+        connection = connect_writer(self._url, durable=self._durable)
+        try:
+            connection.execute("; ".join(statement.preparation for statement in prepared.WRITER))
+        except psycopg.Error as error:
+            connection.close()
+            raise StorageError(f"cannot prepare the writer's statements: {error}") from error
+        return connection
 
     def _run_group(self, first: Job, stopping: bool) -> bool:
         """Runs one group starting with `first`, taking in pending works while it is under its bounds;
@@ -193,48 +215,91 @@ class PostgresWriter:
         group = Group()
         try:
             connection = self._connect()
-            cursor = connection.cursor()
         except (psycopg.Error, StorageError) as error:
             deliver([Outcome(first, False, StorageError(f"cannot start a write: {error}"))])
             return stopping
         processed: list[Job] = []
-        job: Job | None = first
-        # Statements without parameters share a round trip: the transaction's BEGIN goes with the first
-        # SAVEPOINT, and each work's RELEASE with the next work's SAVEPOINT.
-        opening = "BEGIN; SAVEPOINT work"
+        batched = not first.careful
+        failure: psycopg.Error | None = None
         try:
-            while job is not None:
-                processed.append(job)
-                opening = self._run_write(cursor, job, group, opening)
-                if len(processed) >= self._max_group_works or group.bytes_written >= self._max_group_bytes:
-                    break
-                job, stopping = self._following(stopping)
-            # COMMIT also commits the last work's savepoint, which is left unreleased
-            self._flush_counters(cursor, group.layer)
-            cursor.execute("COMMIT")
+            session = SqlSession(connection, batched=batched)
+            stopping = self._run_works(session, group, first, stopping, processed)
+            if not group.poisoned:
+                self._finish(session, group.layer)
         except psycopg.Error as error:
-            logger.exception("write group failed")
-            with contextlib.suppress(psycopg.Error):
-                cursor.execute("ROLLBACK")
-            # Every work of the group that had not failed on its own fails with it; works waiting for a
-            # retry were rolled back already and still get it.
-            failed = StorageError(f"write transaction failed: {error}")
-            answered = {id(outcome.job) for outcome in group.settled} | {id(job) for job in group.retry}
-            group.settled.extend(Outcome(job, False, failed) for job in processed if id(job) not in answered)
-            group.uncommitted.clear()
+            failure = error
         finally:
             self._key_locks.transaction_ended()
+        if failure is not None or group.poisoned:
+            self._roll_back(connection)
+        if (failure is not None or group.poisoned) and batched and not connection.broken and not connection.closed:
+            # Some deferred statement failed and its work is unknown: the group is undone as a whole and its
+            # works run again one statement at a time, where each failure is its own work's.
+            if failure is not None:
+                logger.info("batched write group failed, running its works again: %s", failure)
+            for job in processed:
+                job.careful = True
+            self._retry.extendleft(reversed(processed))
+            return stopping
+        if failure is not None:
+            logger.error("write group failed: %s", failure)
+            # Every work of the group that had not failed on its own fails with it; works waiting for a
+            # retry were rolled back already and still get it.
+            failed = StorageError(f"write transaction failed: {failure}")
+            answered = {id(outcome.job) for outcome in group.settled} | {id(job) for job in group.retry}
+            if group.cut is not None:
+                answered.add(id(group.cut))
+            group.settled.extend(Outcome(job, False, failed) for job in processed if id(job) not in answered)
+            group.uncommitted.clear()
+        else:
+            self.committed_groups += 1
         self._retry.extend(group.retry)
+        if group.cut is not None:
+            self._retry.appendleft(group.cut)
         deliver([*group.uncommitted, *group.settled])
         return stopping
 
-    def _run_write(self, cursor: psycopg.Cursor[tuple[Any, ...]], job: Job, group: Group, opening: str) -> str:
-        """Runs one work under a savepoint that `opening` starts; returns what the next work's opening
-        must begin with (the pending RELEASE of this work's savepoint, if it succeeded)."""
-        # several statements in one string: never prepared (a prepared statement holds one)
-        cursor.execute(opening, prepare=False)
+    def _run_works(
+        self, session: SqlSession, group: Group, first: Job, stopping: bool, processed: list[Job]
+    ) -> bool:
+        session.send("BEGIN")
+        job: Job | None = first
+        while job is not None:
+            processed.append(job)
+            self._run_write(session, job, group)
+            if group.poisoned or group.cut is not None:
+                break
+            if len(processed) >= self._max_group_works or group.bytes_written >= self._max_group_bytes:
+                break
+            job, stopping = self._following(stopping)
+        return stopping
+
+    def _finish(self, session: SqlSession, layer: Layer) -> None:
+        """Writes what the group kept in memory (stream records, shard and table counters) and commits: batched,
+        all of it is one round trip."""
+        records, moved = group_pending(layer.appends)
+        for statement, parameters in write_out_statements(records, moved):
+            session.send(statement, parameters)
+        self._flush_counters(session, layer)
+        session.send("COMMIT")
+        session.wait()
+
+    @staticmethod
+    def _roll_back(connection: psycopg.Connection[tuple[Any, ...]]) -> None:
+        with contextlib.suppress(psycopg.Error):
+            connection.execute("ROLLBACK")
+
+    def _run_write(self, session: SqlSession, job: Job, group: Group) -> None:
+        """Runs one work under its own savepoint; a work that fails is rolled back to it."""
+        savepoint = f"work{group.works_run}"
+        group.works_run += 1
+        if not self._send_or_poison(session, group, f"SAVEPOINT {savepoint}"):
+            return
         layer = Layer()
-        view = PostgresWriteView(cursor, self._definitions, Pending(group.layer, layer), self._key_locks)
+        may_wait = not self._key_locks.group_holds_any() and not group.holds_shard_locks
+        view = PostgresWriteView(
+            session, self._definitions, Pending(group.layer, layer), self._key_locks, may_wait=may_wait
+        )
         outcome: Outcome
         try:
             outcome = Outcome(job, True, job.work(view))
@@ -242,46 +307,66 @@ class PostgresWriter:
             outcome = Outcome(job, False, error)
         finally:
             view.close()
-        if outcome.ok and view.failure is None:
+        if outcome.ok and view.failure is None and not view.contended:
+            group.holds_shard_locks = group.holds_shard_locks or any(layer.appends.shards.values())
             group.layer.absorb(layer)
             self._key_locks.work_succeeded()
             group.uncommitted.append(outcome)
             group.bytes_written += view.bytes_written
-            return "RELEASE SAVEPOINT work; SAVEPOINT work"
-        cursor.execute("ROLLBACK TO SAVEPOINT work; RELEASE SAVEPOINT work", prepare=False)
+            return
+        if view.failure is not None and session.batched:
+            # The failed statement may be an earlier work's deferred one. Rolling back to this work's savepoint
+            # tells: it exists only if every statement sent before it succeeded.
+            try:
+                session.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
+            except psycopg.Error:
+                group.poisoned = True
+                return
+        elif not self._send_or_poison(session, group, f"ROLLBACK TO SAVEPOINT {savepoint}"):
+            return
         self._key_locks.work_failed()
-        if isinstance(view.failure, RETRIABLE) and job.attempts + 1 < MAX_ATTEMPTS:
+        if (view.contended or isinstance(view.failure, pg_errors.LockNotAvailable)) and job.attempts + 1 < MAX_ATTEMPTS:
+            # Another transaction holds a lock this one wants, and this one holds locks of its own: rather than
+            # wait (and maybe deadlock), commit what the group did; the work goes first in the next group.
+            job.attempts += 1
+            group.cut = job
+        elif isinstance(view.failure, RETRIABLE) and job.attempts + 1 < MAX_ATTEMPTS:
             job.attempts += 1
             group.retry.append(job)
         else:
             if outcome.ok:  # the work swallowed a failed statement: its effects are gone, so it failed
-                outcome = Outcome(job, False, StorageError(f"postgres: {view.failure}"))
+                outcome = Outcome(job, False, StorageError(f"postgres: {view.failure or 'lock contention'}"))
             group.settled.append(outcome)
-        return "SAVEPOINT work"
 
     @staticmethod
-    def _flush_counters(cursor: psycopg.Cursor[tuple[Any, ...]], layer: Layer) -> None:
+    def _send_or_poison(session: SqlSession, group: Group, statement: str) -> bool:
+        """Sends a statement of the writer's own; batched, a failure surfacing here is an earlier work's
+        (unknown which), so the group is poisoned. Unbatched, the group fails."""
+        if not session.batched:
+            session.send(statement)
+            return True
+        try:
+            session.send(statement)
+        except psycopg.Error:
+            group.poisoned = True
+            return False
+        return True
+
+    @staticmethod
+    def _flush_counters(session: SqlSession, layer: Layer) -> None:
         # In key order, so that two processes flushing the same counters never wait for each other in a cycle.
-        tables = [
-            (items, size_bytes, table_id)
-            for table_id, (items, size_bytes) in sorted(layer.table_deltas.items())
-            if items or size_bytes
-        ]
-        if tables:
-            cursor.executemany(
-                "UPDATE table_counters SET item_count = item_count + %s, size_bytes = size_bytes + %s"
-                " WHERE table_id = %s",
-                tables,
-            )
-        indexes = [
-            (table_id, index_name, items, size_bytes)
-            for (table_id, index_name), (items, size_bytes) in sorted(layer.index_deltas.items())
-        ]
-        if indexes:
-            cursor.executemany(
+        for table_id, (items, size_bytes) in sorted(layer.table_deltas.items()):
+            if items or size_bytes:
+                session.send(
+                    "UPDATE table_counters SET item_count = item_count + %s, size_bytes = size_bytes + %s"
+                    " WHERE table_id = %s",
+                    (items, size_bytes, table_id),
+                )
+        for (table_id, index_name), (items, size_bytes) in sorted(layer.index_deltas.items()):
+            session.send(
                 "INSERT INTO index_counters (table_id, index_name, item_count, size_bytes) VALUES (%s, %s, %s, %s)"
                 " ON CONFLICT (table_id, index_name) DO UPDATE SET"
                 " item_count = index_counters.item_count + excluded.item_count,"
                 " size_bytes = index_counters.size_bytes + excluded.size_bytes",
-                indexes,
+                (table_id, index_name, items, size_bytes),
             )
