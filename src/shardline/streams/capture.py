@@ -28,7 +28,10 @@ def capture_change(view: WriteView, change: ItemChange) -> None:
     elif new is not None and items_equal(old, new):
         return
     key_names = [str(name) for name, key_type in change.table.definition["key_elements"]]
-    body = encode_change(key_names=key_names, view_type=str(stream["view_type"]), old=old, new=new, now=change.now)
+    body = encode_change(
+        key_names=key_names, view_type=str(stream["view_type"]), old=old, new=new, now=change.now,
+        new_size=change.new_size,
+    )
     size = len(body)  # storage's measure of the record (GetRecords' 1 MB budget, partition splits)
     table_id = change.table.table_id
     hashed = partition_hash(change.key.partition)

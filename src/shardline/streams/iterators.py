@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,7 +29,8 @@ class IteratorPosition:
 
 
 def _mac(key: bytes, arn: str, payload: bytes) -> bytes:
-    return hmac.new(key, arn.encode() + b"|" + payload, hashlib.sha256).digest()[:_MAC_BYTES]
+    # hmac.digest: the one-shot C path, several times cheaper than building an HMAC object per token
+    return hmac.digest(key, arn.encode() + b"|" + payload, "sha256")[:_MAC_BYTES]
 
 
 def encode_iterator(key: bytes, position: IteratorPosition) -> str:

@@ -42,8 +42,33 @@ def validate_attribute_value(raw: object) -> AttributeValue:
 
 def validate_item(raw: object) -> Item:
     """Checks and normalises an item (or key map): attribute name -> AttributeValue."""
+    if type(raw) is dict:
+        fast = _plain_item(raw)
+        if fast is not None:
+            return fast
     members = read_item(raw)
     return {name: _validate(value, level=1) for name, value in members.items()}
+
+
+def _plain_item(raw: dict[str, Any]) -> Item | None:
+    """Items of plain strings and numbers (most keys and many items) in one pass, with the same outcome
+    as the general path; None as soon as an attribute needs the general path."""
+    result: Item = {}
+    for name, value in raw.items():
+        if type(value) is not dict or len(value) != 1:
+            return None
+        content = value.get("S")
+        if type(content) is str:
+            result[name] = {"S": content}
+            continue
+        content = value.get("N")
+        if type(content) is not str:
+            return None
+        try:
+            result[name] = {"N": normalize_number(content)}
+        except ValidationException:
+            return None  # the general path reports it, after any JSON-type error of a later attribute
+    return result
 
 
 def validate_expression_attribute_values(raw: object) -> dict[str, AttributeValue]:

@@ -10,6 +10,7 @@ Negative digits are complemented and terminated so that longer (larger-magnitude
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 from shardline.errors import InternalServerError
@@ -51,6 +52,8 @@ def encode_key_value(value: AttributeValue) -> bytes:
     raise InternalServerError(f"not a key type: {type_name}")
 
 
+# One write hashes its partition key several times (old item, new item, stream shard) and hot keys repeat.
+@functools.lru_cache(maxsize=4096)
 def partition_hash(encoded_partition: bytes) -> int:
     """A stable hash of an encoded partition key that fits a signed 64-bit integer."""
     digest = hashlib.blake2b(encoded_partition, digest_size=8, person=b"shardline-pk").digest()

@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
+
+import orjson
 
 from shardline.clock import FakeClock
 from shardline.operations.context import OperationContext
@@ -20,6 +22,12 @@ from shardline.streams.retention import UpkeepReport, upkeep
 Handler = Callable[[OperationContext, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
+def as_sent(response: dict[str, Any]) -> dict[str, Any]:
+    """The response as a client receives it: GetRecords answers records as ready JSON fragments, which only
+    become dicts again once serialised and parsed."""
+    return cast(dict[str, Any], orjson.loads(orjson.dumps(response)))
+
+
 @dataclass
 class StreamHarness:
     storage: SqliteBackend
@@ -31,7 +39,7 @@ class StreamHarness:
         return OperationContext(self.storage, self.clock, self.settings, "test-request")
 
     async def call(self, handler: Handler, **body: Any) -> dict[str, Any]:
-        return await handler(self.context(), body)
+        return as_sent(await handler(self.context(), body))
 
     async def create_table(self, name: str = "orders", view_type: str | None = "NEW_AND_OLD_IMAGES") -> str:
         body: dict[str, Any] = {
@@ -85,7 +93,7 @@ class StreamHarness:
         body: dict[str, Any] = {"ShardIterator": iterator}
         if limit is not None:
             body["Limit"] = limit
-        return await get_records.run(self.context(), body)
+        return as_sent(await get_records.run(self.context(), body))
 
     async def read_all(self, arn: str) -> list[dict[str, Any]]:
         """Every record of the stream, shard by shard in ShardId (= lineage) order, each shard to its end

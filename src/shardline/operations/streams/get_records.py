@@ -16,7 +16,7 @@ MAX_LIMIT = 1000
 async def run(ctx: OperationContext, body: dict[str, Any]) -> dict[str, Any]:
     limit = page_limit(body, MAX_LIMIT)
     reader = StreamReader(ctx.storage, ctx.clock, ctx.settings)
-    page = await reader.get_records(str(body["ShardIterator"]), limit)
+    page = await reader.get_records_json(str(body["ShardIterator"]), limit)
     response: dict[str, Any] = {"Records": page.records}
     if page.next_iterator is not None:
         response["NextShardIterator"] = page.next_iterator

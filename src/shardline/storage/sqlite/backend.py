@@ -19,7 +19,7 @@ from shardline.storage.sqlite.connections import (
     load_tables,
 )
 from shardline.storage.sqlite.migrations import migrate
-from shardline.storage.sqlite.readers import DEFAULT_READERS, ReaderPool
+from shardline.storage.sqlite.readers import DEFAULT_READERS, CommitCounter, ReaderPool
 from shardline.storage.sqlite.writer import GroupCommitWriter
 
 T = TypeVar("T")
@@ -49,14 +49,15 @@ class SqliteBackend:
         try:
             migrate(connection)
             catalog = TableCatalog(load_tables(connection))
-            pool = None if path is None else ReaderPool(file, catalog, readers)
+            commits = CommitCounter()
+            pool = None if path is None else ReaderPool(file, catalog, readers, commits)
         except sqlite3.Error as error:
             connection.close()
             raise StorageError(f"cannot open the store at {path}: {error}") from error
         except BaseException:
             connection.close()
             raise
-        writer = GroupCommitWriter(connection, catalog, checkpoint_on_close=path is not None)
+        writer = GroupCommitWriter(connection, catalog, checkpoint_on_close=path is not None, commits=commits)
         return cls(writer, pool)
 
     async def read(self, work: Callable[[ReadView], T]) -> T:

@@ -1,7 +1,8 @@
 """Stream storage for the SQLite adapter (the streams part of the ReadView and WriteView).
 
-Streams, shards and records live in `streams`, `stream_shards` and `stream_records` (migration 3). A shard row
-finds its shard and next sequence number with one SELECT, then appends with one INSERT.
+Streams, shards and records live in `streams`, `stream_shards` and `stream_records` (migration 3). On the
+writer, an append finds its shard and next sequence number in the writer's OpenShardCache and costs one INSERT
+(one SELECT loads a table's open shards when the cache has forgotten them).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from shardline.storage.backend import (
     StoredStream,
     StoredStreamRecord,
 )
+from shardline.storage.sqlite.open_shards import OpenShard, OpenShardCache
 
 TRIM_BATCH = 50_000
 
@@ -171,6 +173,11 @@ class StreamReadMixin:
 
 
 class StreamWriteMixin:
+    # The writer's cache of open shards (None: every append reads its shard from SQL), and whether this
+    # view changed stream state, so the writer knows to forget the cache if the work is rolled back.
+    _open_shards: OpenShardCache | None = None
+    stream_changed: bool = False
+
     if TYPE_CHECKING:
 
         def _sql(self) -> sqlite3.Connection: ...
@@ -182,6 +189,7 @@ class StreamWriteMixin:
         def sequence_floor(self) -> int: ...
 
     def create_stream(self, stream: StoredStream) -> StoredStream:
+        self._stream_state_changes()
         if self.get_stream(stream.table_name, stream.label) is not None:
             raise StorageError(f"stream {stream.table_name}/{stream.label} already exists")
         rows = self._stream_rows(
@@ -199,10 +207,16 @@ class StreamWriteMixin:
         )
 
     def disable_stream(self, stream_id: int, disabled_at: float) -> None:
+        self._stream_state_changes()
         self._stream_rows(
             "UPDATE streams SET enabled = 0, disabled_at = ? WHERE stream_id = ? RETURNING stream_id",
             (disabled_at, stream_id),
         )
+
+    def _stream_state_changes(self) -> None:
+        self.stream_changed = True
+        if self._open_shards is not None:
+            self._open_shards.forget()
 
     def _raise_sequence_high(self, shard_nos: str, parameters: tuple[object, ...]) -> None:
         # Deleted shards take their counters along; the high-water mark keeps later numbers above theirs.
@@ -213,6 +227,7 @@ class StreamWriteMixin:
         )
 
     def delete_stream(self, stream_id: int) -> None:
+        self._stream_state_changes()
         self._raise_sequence_high("s.stream_id = ?", (stream_id,))
         self._stream_rows(
             "DELETE FROM stream_records WHERE shard_no IN (SELECT shard_no FROM stream_shards WHERE stream_id = ?)"
@@ -223,6 +238,7 @@ class StreamWriteMixin:
         self._stream_rows("DELETE FROM streams WHERE stream_id = ? RETURNING stream_id", (stream_id,))
 
     def create_shard(self, shard: NewShard, first_sequence: int) -> StoredShard:
+        self._stream_state_changes()
         rows = self._stream_rows(
             "SELECT table_id FROM streams WHERE stream_id = ?", (shard.stream_id,)
         )
@@ -246,6 +262,7 @@ class StreamWriteMixin:
         return _shard(rows[0])
 
     def close_shard(self, shard_no: int, closed_at: float) -> StoredShard:
+        self._stream_state_changes()
         last = _LAST_SEQUENCE.replace("s.", "stream_shards.")
         rows = self._stream_rows(
             f"UPDATE stream_shards SET last_sequence = {last}, ending_sequence = max({last}, starting_sequence),"
@@ -257,6 +274,7 @@ class StreamWriteMixin:
         return self._shard_by_no(shard_no)
 
     def delete_shard(self, shard_no: int) -> None:
+        self._stream_state_changes()
         self._raise_sequence_high("s.shard_no = ?", (shard_no,))
         self._stream_rows("DELETE FROM stream_records WHERE shard_no = ? RETURNING shard_no", (shard_no,))
         self._stream_rows("DELETE FROM stream_shards WHERE shard_no = ? RETURNING shard_no", (shard_no,))
@@ -265,24 +283,46 @@ class StreamWriteMixin:
         self, table_id: str, partition_hash: int, created_at: float, size_bytes: int, body: bytes
     ) -> AppendedRecord | None:
         connection = self._sql()
-        try:  # the hot path: one SELECT finds the shard and its next number, one INSERT appends
-            found = connection.execute(
-                f"SELECT s.shard_no, {_LAST_SEQUENCE} FROM stream_shards s WHERE s.table_id = ?"
-                " AND s.ending_sequence IS NULL AND s.hash_lower <= ? AND s.hash_upper >= ?",
-                (table_id, partition_hash, partition_hash),
-            ).fetchall()
+        cache = self._open_shards
+        try:  # the hot path: on the writer, the shard and its next number come from the cache
+            if cache is None:
+                found = [
+                    OpenShard(int(row[0]), partition_hash, partition_hash, int(row[1]))
+                    for row in connection.execute(
+                        f"SELECT s.shard_no, {_LAST_SEQUENCE} FROM stream_shards s WHERE s.table_id = ?"
+                        " AND s.ending_sequence IS NULL AND s.hash_lower <= ? AND s.hash_upper >= ?",
+                        (table_id, partition_hash, partition_hash),
+                    ).fetchall()
+                ]
+            else:
+                shards = cache.get(table_id)
+                if shards is None:
+                    shards = cache.remember(table_id, self._load_open_shards(connection, table_id))
+                found = [s for s in shards if s.hash_lower <= partition_hash <= s.hash_upper]
             if not found:
                 return None
             if len(found) > 1:
                 raise StorageError(f"open shards of table {table_id} overlap at hash {partition_hash}")
-            shard_no, sequence = int(found[0][0]), int(found[0][1]) + 1
+            shard = found[0]
+            sequence = shard.last_sequence + 1
+            self.stream_changed = True
             connection.execute(
                 "INSERT INTO stream_records (shard_no, sequence, created_at, size, body) VALUES (?, ?, ?, ?, ?)",
-                (shard_no, sequence, created_at, size_bytes, body),
+                (shard.shard_no, sequence, created_at, size_bytes, body),
             )
         except sqlite3.Error as error:
             raise StorageError(f"sqlite: {error}") from error
-        return AppendedRecord(shard_no, sequence)
+        shard.last_sequence = sequence
+        return AppendedRecord(shard.shard_no, sequence)
+
+    @staticmethod
+    def _load_open_shards(connection: sqlite3.Connection, table_id: str) -> list[OpenShard]:
+        rows = connection.execute(
+            f"SELECT s.shard_no, s.hash_lower, s.hash_upper, {_LAST_SEQUENCE} FROM stream_shards s"
+            " WHERE s.table_id = ? AND s.ending_sequence IS NULL",
+            (table_id,),
+        ).fetchall()
+        return [OpenShard(int(no), int(lower), int(upper), int(last)) for no, lower, upper, last in rows]
 
     def trim_stream_records(self, shard_no: int, created_before: float) -> int:
         # Records of a shard are appended in time order, so the trimmed ones are a prefix: find the first

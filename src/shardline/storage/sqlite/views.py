@@ -18,6 +18,7 @@ from shardline.errors import StorageError
 from shardline.storage.backend import HashSegment, ItemKey, KeyRange, StoredTable
 from shardline.storage.sqlite.catalog import PendingCatalog
 from shardline.storage.sqlite.index_views import IndexReadMixin, IndexWriteMixin
+from shardline.storage.sqlite.open_shards import OpenShardCache
 from shardline.storage.sqlite.purge_views import PurgeWriteMixin
 from shardline.storage.sqlite.runner_status_views import RunnerStatusReadMixin, RunnerStatusWriteMixin
 from shardline.storage.sqlite.stream_views import StreamReadMixin, StreamWriteMixin
@@ -185,10 +186,16 @@ class SqliteWriteView(
     """Writes go to SQL at once (inside the work's savepoint); table rows and counters go to the work's
     layer of the pending catalog, and counters reach SQL once per group (see writer.flush_counters)."""
 
-    def __init__(self, connection: sqlite3.Connection, catalog: PendingCatalog) -> None:
+    def __init__(
+        self, connection: sqlite3.Connection, catalog: PendingCatalog, open_shards: OpenShardCache | None = None
+    ) -> None:
         super().__init__(connection, catalog)
         self._pending = catalog
+        self._open_shards = open_shards
         self.bytes_written = 0
+        # The stored size of items this work has read or written (None: absent), so a put that follows the
+        # read of its old item (every write operation's read-check-write) needs no second SELECT.
+        self._sizes: dict[tuple[str, ItemKey], int | None] = {}
 
     def _table_by_id(self, table_id: str) -> StoredTable:
         table = self._pending.get_by_id(table_id)
@@ -224,10 +231,25 @@ class SqliteWriteView(
 
     def delete_table(self, name: str) -> None:
         table = self._table_by_name(name)
+        self._sizes.clear()
         with storage_errors():
             self._sql().execute("DELETE FROM items WHERE table_id = ?", (table.table_id,))
             self._sql().execute("DELETE FROM tables WHERE name = ?", (name,))
         self._pending.changes.remove(name)
+
+    def get_item(self, table_id: str, key: ItemKey) -> Item | None:
+        try:
+            row = self._sql().execute(
+                "SELECT size, item FROM items WHERE table_id = ? AND partition_hash = ? AND pk = ? AND sk = ?",
+                (table_id, partition_hash(key.partition), key.partition, key.sort),
+            ).fetchone()
+        except sqlite3.Error as error:
+            raise StorageError(f"sqlite: {error}") from error
+        if row is None:
+            self._sizes[(table_id, key)] = None
+            return None
+        self._sizes[(table_id, key)] = int(row[0])
+        return decode_item(row[1])
 
     def put_item(self, table_id: str, key: ItemKey, item: Item, size_bytes: int) -> None:
         table = self._table_by_id(table_id)
@@ -237,11 +259,16 @@ class SqliteWriteView(
         except TypeError as error:
             raise StorageError(f"item is not JSON: {error}") from error
         connection = self._sql()
+        known = (table_id, key)
         try:  # the hottest path: a plain try costs less than the storage_errors() context manager
-            old = connection.execute(
-                "SELECT size FROM items WHERE table_id = ? AND partition_hash = ? AND pk = ? AND sk = ?",
-                (table_id, hashed, key.partition, key.sort),
-            ).fetchone()
+            if known in self._sizes:
+                old_size = self._sizes[known]
+            else:
+                old = connection.execute(
+                    "SELECT size FROM items WHERE table_id = ? AND partition_hash = ? AND pk = ? AND sk = ?",
+                    (table_id, hashed, key.partition, key.sort),
+                ).fetchone()
+                old_size = None if old is None else int(old[0])
             connection.execute(
                 "INSERT OR REPLACE INTO items (table_id, partition_hash, pk, sk, size, item)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
@@ -249,10 +276,11 @@ class SqliteWriteView(
             )
         except sqlite3.Error as error:
             raise StorageError(f"sqlite: {error}") from error
-        if old is None:
+        self._sizes[known] = size_bytes
+        if old_size is None:
             self._count(table, 1, size_bytes)
         else:
-            self._count(table, 0, size_bytes - int(old[0]))
+            self._count(table, 0, size_bytes - old_size)
         self.bytes_written += len(encoded)
 
     def delete_item(self, table_id: str, key: ItemKey) -> None:
@@ -264,6 +292,7 @@ class SqliteWriteView(
                 " RETURNING size",
                 (table_id, partition_hash(key.partition), key.partition, key.sort),
             ).fetchall()
+        self._sizes[(table_id, key)] = None
         if removed:
             self._count(table, -1, -int(removed[0][0]))
 

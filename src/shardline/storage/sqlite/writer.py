@@ -18,6 +18,8 @@ from typing import Any
 
 from shardline.errors import StorageError
 from shardline.storage.sqlite.catalog import PendingCatalog, TableCatalog, TableChanges
+from shardline.storage.sqlite.open_shards import OpenShardCache
+from shardline.storage.sqlite.readers import CommitCounter
 from shardline.storage.sqlite.views import SqliteReadView, SqliteWriteView
 
 logger = logging.getLogger(__name__)
@@ -83,12 +85,15 @@ class GroupCommitWriter:
     def __init__(
         self, connection: sqlite3.Connection, catalog: TableCatalog, *, checkpoint_on_close: bool,
         max_group_works: int = MAX_GROUP_WORKS, max_group_bytes: int = MAX_GROUP_BYTES,
+        commits: CommitCounter | None = None,
     ) -> None:
         self._connection = connection
+        self._commits = commits if commits is not None else CommitCounter()
         self._catalog = catalog
         self._checkpoint_on_close = checkpoint_on_close
         self._max_group_works = max_group_works
         self._max_group_bytes = max_group_bytes
+        self._open_shards = OpenShardCache()
         self._queue: queue.SimpleQueue[Job | object] = queue.SimpleQueue()
         self._accepting = True
         self._released = False
@@ -193,35 +198,44 @@ class GroupCommitWriter:
 
     def _run_write(self, job: Job, group: Group) -> None:
         connection = self._connection
+        # The first work of a transaction needs no savepoint: undoing it alone is rolling the transaction back
+        # (two statements fewer for every group, and a lone request is a group of one).
+        opens = not connection.in_transaction
         try:
-            if not connection.in_transaction:
-                connection.execute("BEGIN IMMEDIATE")
-            connection.execute("SAVEPOINT work")
+            connection.execute("BEGIN IMMEDIATE" if opens else "SAVEPOINT work")
         except sqlite3.Error as error:
             group.settled.append(Outcome(job, False, StorageError(f"cannot start a write: {error}")))
             self._abandon_if_lost(group)
             return
         work_changes = TableChanges()
-        view = SqliteWriteView(connection, PendingCatalog(self._catalog, [group.changes, work_changes]))
+        view = SqliteWriteView(
+            connection, PendingCatalog(self._catalog, [group.changes, work_changes]), self._open_shards
+        )
         try:
             result = job.work(view)
         except Exception as error:
             view.close()
             group.settled.append(Outcome(job, False, error))
-            self._undo_work(group)
+            self._undo_work(group, view.stream_changed, whole_transaction=opens)
             return
         view.close()
-        try:
-            connection.execute("RELEASE work")
-        except sqlite3.Error as error:
-            group.settled.append(Outcome(job, False, StorageError(f"cannot finish a write: {error}")))
-            self._undo_work(group)
-            return
+        if not opens:
+            try:
+                connection.execute("RELEASE work")
+            except sqlite3.Error as error:
+                group.settled.append(Outcome(job, False, StorageError(f"cannot finish a write: {error}")))
+                self._undo_work(group, view.stream_changed, whole_transaction=False)
+                return
         group.changes.absorb(work_changes)
         group.uncommitted.append(Outcome(job, True, result))
         group.bytes_written += view.bytes_written
 
-    def _undo_work(self, group: Group) -> None:
+    def _undo_work(self, group: Group, stream_changed: bool, *, whole_transaction: bool) -> None:
+        if whole_transaction:  # the work was alone in its transaction (nothing else is uncommitted)
+            self._abandon_if_lost(group, force=True, shards_changed=stream_changed)
+            return
+        if stream_changed:  # the cache saw sequence numbers or shards that the rollback takes back
+            self._open_shards.forget()
         connection = self._connection
         if connection.in_transaction:
             try:
@@ -232,11 +246,13 @@ class GroupCommitWriter:
                 logger.exception("cannot roll back one work; abandoning its group")
         self._abandon_if_lost(group, force=True)
 
-    def _abandon_if_lost(self, group: Group, *, force: bool = False) -> None:
+    def _abandon_if_lost(self, group: Group, *, force: bool = False, shards_changed: bool = True) -> None:
         """Some errors (disk full, I/O) make SQLite roll back the whole transaction: the works of the group
         that already ran are lost with it and get a StorageError; later works start a new transaction."""
         if self._connection.in_transaction and not force:
             return
+        if shards_changed:
+            self._open_shards.forget()
         if self._connection.in_transaction:
             with contextlib.suppress(sqlite3.Error):
                 self._connection.execute("ROLLBACK")
@@ -256,11 +272,13 @@ class GroupCommitWriter:
                 with contextlib.suppress(sqlite3.Error):
                     if connection.in_transaction:
                         connection.execute("ROLLBACK")
+                self._open_shards.forget()
                 failed = StorageError(f"commit failed: {error}")
                 group.settled.extend(Outcome(outcome.job, False, failed) for outcome in group.uncommitted)
                 group.uncommitted.clear()
                 group.changes = TableChanges()
             else:
+                self._commits.value += 1  # before any answer: readers must not keep an older snapshot
                 self._catalog.apply(group.changes)
         deliver([*group.uncommitted, *group.settled])
 
