@@ -88,4 +88,12 @@ def render_compatibility_table() -> str:
                 note = f"planned: {plan}" if plan else "not planned yet"
                 lines.append(f"| {op} | Not supported: UnknownOperationException | {note} |")
         lines.append("")
+    lines += [
+        "## Across operations",
+        "",
+        "- `ReturnConsumedCapacity`: TOTAL and INDEXES report the table's read and write units as AWS computes them",
+        "  (4 KB read units, 1 KB write units, rounded up per item); INDEXES does not yet itemise the units spent",
+        "  on each secondary index.",
+        "",
+    ]
     return "\n".join(lines)
