@@ -16,7 +16,7 @@ from shardline.settings import Settings
 from shardline.storage.backend import ReadView, StorageBackend, StoredShard, StoredStream
 from shardline.streams.arns import parse_stream_arn, stream_arn
 from shardline.streams.iterators import IteratorPosition, check_not_expired, decode_iterator, encode_iterator
-from shardline.streams.records import wire_record, wire_record_json
+from shardline.streams.records import event_id_key, wire_record, wire_record_json
 from shardline.streams.retention import stream_expired
 from shardline.streams.sequence_numbers import format_sequence, parse_sequence
 from shardline.streams.throttling import SHARED_THROTTLE, ShardThrottle
@@ -27,8 +27,9 @@ ITERATOR_TYPES = ("TRIM_HORIZON", "LATEST", "AT_SEQUENCE_NUMBER", "AFTER_SEQUENC
 R = TypeVar("R")
 
 
-# A store's iterator key never changes once made, so it is read once per store, not on every GetRecords.
-_ITERATOR_KEYS: weakref.WeakKeyDictionary[StorageBackend, bytes] = weakref.WeakKeyDictionary()
+# A store's secret (iterator key) and the eventID key derived from it never change once made, so they are
+# read once per store, not on every GetRecords.
+_STORE_KEYS: weakref.WeakKeyDictionary[StorageBackend, tuple[bytes, bytes]] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class StreamReader:
         self._clock = clock
         self._settings = settings
         self._throttle = throttle if throttle is not None else SHARED_THROTTLE
+        self._event_id_key = b""  # set with the iterator key, before any record is rendered
 
     # --- names ---------------------------------------------------------------------------------------
 
@@ -58,11 +60,12 @@ class StreamReader:
         return stream_arn(self._settings.region, self._settings.account_id, stream.table_name, stream.label)
 
     def _iterator_key(self, view: ReadView) -> bytes:
-        key = _ITERATOR_KEYS.get(self._storage)
-        if key is None:
-            key = view.stream_iterator_key()
-            _ITERATOR_KEYS[self._storage] = key
-        return key
+        keys = _STORE_KEYS.get(self._storage)
+        if keys is None:
+            secret = view.stream_iterator_key()
+            keys = _STORE_KEYS[self._storage] = (secret, event_id_key(secret))
+        self._event_id_key = keys[1]
+        return keys[0]
 
     def _not_found(self, arn: str) -> ResourceNotFoundException:
         return ResourceNotFoundException(f"Requested resource not found: Stream: {arn} not found")
@@ -167,7 +170,10 @@ class StreamReader:
         region = self._settings.region
 
         def render(body: bytes, shard_no: int, sequence: int, view_type: str) -> dict[str, Any]:
-            return wire_record(body, shard_no=shard_no, sequence=sequence, view_type=view_type, region=region)
+            return wire_record(
+                body, shard_no=shard_no, sequence=sequence, view_type=view_type, region=region,
+                id_key=self._event_id_key,
+            )
 
         records, following = await self._read_page(iterator, limit, render)
         return RecordPage(records, following)
@@ -179,7 +185,8 @@ class StreamReader:
 
         def render(body: bytes, shard_no: int, sequence: int, view_type: str) -> orjson.Fragment:
             return orjson.Fragment(wire_record_json(
-                body, shard_no=shard_no, sequence=sequence, view_type=view_type, region_json=region_json
+                body, shard_no=shard_no, sequence=sequence, view_type=view_type, region_json=region_json,
+                id_key=self._event_id_key,
             ))
 
         records, following = await self._read_page(iterator, limit, render)

@@ -100,17 +100,27 @@ def _split(body: bytes) -> list[bytes] | None:
     return [*header.split(b" "), *rest.split(b"\n", 3)]
 
 
-def event_id(shard_no: int, sequence: int) -> str:
+def event_id_key(store_secret: bytes) -> bytes:
+    """The key that makes a store's eventIDs its own: derived from the store's random secret (the one that
+    signs iterators), so two stores never share an eventID, as AWS's are unique, and the secret stays hidden."""
+    return hashlib.blake2b(b"shardline eventID", key=store_secret[:64], digest_size=32).digest()
+
+
+def event_id(shard_no: int, sequence: int, id_key: bytes) -> str:
     """32 lower-case hex characters, stable for a record however often it is read."""
-    return hashlib.blake2b(b"%d:%d" % (shard_no, sequence), digest_size=16).hexdigest()
+    return hashlib.blake2b(b"%d:%d" % (shard_no, sequence), key=id_key, digest_size=16).hexdigest()
 
 
-def wire_record(body: bytes, *, shard_no: int, sequence: int, view_type: str, region: str) -> dict[str, Any]:
+def wire_record(
+    body: bytes, *, shard_no: int, sequence: int, view_type: str, region: str, id_key: bytes
+) -> dict[str, Any]:
     """The Record shape of GetRecords. SizeBytes (the item size of the keys plus the images the record
     carries) was measured at capture; bodies of the older layout are measured here."""
     pieces = _split(body)
     if pieces is None:
-        return _older_wire_record(body, shard_no=shard_no, sequence=sequence, view_type=view_type, region=region)
+        return _older_wire_record(
+            body, shard_no=shard_no, sequence=sequence, view_type=view_type, region=region, id_key=id_key
+        )
     name, created, size_bytes, keys, new, old, identity = pieces
     change: dict[str, Any] = {"ApproximateCreationDateTime": int(created), "Keys": orjson.loads(keys)}
     if new:
@@ -121,7 +131,7 @@ def wire_record(body: bytes, *, shard_no: int, sequence: int, view_type: str, re
     change["SizeBytes"] = int(size_bytes)
     change["StreamViewType"] = view_type
     record: dict[str, Any] = {
-        "eventID": event_id(shard_no, sequence),
+        "eventID": event_id(shard_no, sequence, id_key),
         "eventName": name.decode("ascii"),
         "eventVersion": EVENT_VERSION,
         "eventSource": EVENT_SOURCE,
@@ -133,20 +143,24 @@ def wire_record(body: bytes, *, shard_no: int, sequence: int, view_type: str, re
     return record
 
 
-def wire_record_json(body: bytes, *, shard_no: int, sequence: int, view_type: str, region_json: bytes) -> bytes:
+def wire_record_json(
+    body: bytes, *, shard_no: int, sequence: int, view_type: str, region_json: bytes, id_key: bytes
+) -> bytes:
     """wire_record's JSON text, spliced from the stored pieces without parsing them (the same text
     orjson.dumps(wire_record(...)) gives). `region_json` is the region as a JSON string."""
     pieces = _split(body)
     if pieces is None:
         region = orjson.loads(region_json)
         return orjson.dumps(
-            _older_wire_record(body, shard_no=shard_no, sequence=sequence, view_type=view_type, region=region)
+            _older_wire_record(
+                body, shard_no=shard_no, sequence=sequence, view_type=view_type, region=region, id_key=id_key
+            )
         )
     name, created, size_bytes, keys, new, old, identity = pieces
     text = (
         b'{"eventID":"%s","eventName":"%s","eventVersion":"1.1","eventSource":"aws:dynamodb","awsRegion":%s,'
         b'"dynamodb":{"ApproximateCreationDateTime":%s,"Keys":%s'
-        % (event_id(shard_no, sequence).encode("ascii"), name, region_json, created, keys)
+        % (event_id(shard_no, sequence, id_key).encode("ascii"), name, region_json, created, keys)
     )
     if new:
         text += b',"NewImage":' + new
@@ -159,7 +173,9 @@ def wire_record_json(body: bytes, *, shard_no: int, sequence: int, view_type: st
     return text + b"}"
 
 
-def _older_wire_record(body: bytes, *, shard_no: int, sequence: int, view_type: str, region: str) -> dict[str, Any]:
+def _older_wire_record(
+    body: bytes, *, shard_no: int, sequence: int, view_type: str, region: str, id_key: bytes
+) -> dict[str, Any]:
     stored = cast(dict[str, Any], orjson.loads(body))
     keys = stored["k"]
     change: dict[str, Any] = {"ApproximateCreationDateTime": stored["t"], "Keys": keys}
@@ -174,7 +190,7 @@ def _older_wire_record(body: bytes, *, shard_no: int, sequence: int, view_type: 
     change["SizeBytes"] = size_bytes
     change["StreamViewType"] = view_type
     record: dict[str, Any] = {
-        "eventID": event_id(shard_no, sequence),
+        "eventID": event_id(shard_no, sequence, id_key),
         "eventName": stored["e"],
         "eventVersion": EVENT_VERSION,
         "eventSource": EVENT_SOURCE,

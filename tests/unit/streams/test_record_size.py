@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import orjson
 
-from shardline.streams.records import encode_change, wire_record
+from shardline.streams.records import encode_change, event_id_key, wire_record
 from shardline.values.types import Item
+
+KEY = event_id_key(b"a store's secret")
 
 OLD: Item = {"id": {"S": "order-1"}, "status": {"S": "pending"}, "total": {"N": "12.5"}}
 NEW: Item = {"id": {"S": "order-1"}, "status": {"S": "shipped"}, "total": {"N": "12.5"}, "tags": {"SS": ["a", "bc"]}}
@@ -17,7 +19,7 @@ NEW_SIZE = KEYS_SIZE + (6 + 7) + (5 + 3) + (4 + 3)
 
 
 def _size(body: bytes, view_type: str) -> int:
-    record = wire_record(body, shard_no=1, sequence=1, view_type=view_type, region="us-east-1")
+    record = wire_record(body, shard_no=1, sequence=1, view_type=view_type, region="us-east-1", id_key=KEY)
     return int(record["dynamodb"]["SizeBytes"])
 
 

@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
-from shardline.streams.records import encode_change, event_id, items_equal, wire_record
+from shardline.streams.records import encode_change, event_id, event_id_key, items_equal, wire_record
+
+KEY = event_id_key(b"a store's secret")
 
 CASES = json.loads((Path(__file__).parent / "cases" / "stream_records.json").read_text(encoding="utf-8"))
 
@@ -19,7 +21,7 @@ def test_record_images_and_size(case: dict[str, Any]) -> None:
     body = encode_change(
         key_names=case["keys"], view_type=case["view"], old=case["old"], new=case["new"], now=1_700_000_000.9
     )
-    record = wire_record(body, shard_no=3, sequence=7, view_type=case["view"], region="eu-west-1")
+    record = wire_record(body, shard_no=3, sequence=7, view_type=case["view"], region="eu-west-1", id_key=KEY)
     change = record["dynamodb"]
     assert record["eventName"] == case["event"]
     assert sorted(k for k in change if k.endswith("Image")) == sorted(case["images"])
@@ -37,7 +39,7 @@ def test_wire_record_fields() -> None:
     body = encode_change(
         key_names=["id"], view_type="NEW_IMAGE", old=None, new={"id": {"S": "x"}}, now=1_700_000_000.9
     )
-    record = wire_record(body, shard_no=1, sequence=5, view_type="NEW_IMAGE", region="eu-west-1")
+    record = wire_record(body, shard_no=1, sequence=5, view_type="NEW_IMAGE", region="eu-west-1", id_key=KEY)
     assert record["eventVersion"] == "1.1"
     assert record["eventSource"] == "aws:dynamodb"
     assert record["awsRegion"] == "eu-west-1"
@@ -53,13 +55,19 @@ def test_user_identity_is_carried() -> None:
     body = encode_change(
         key_names=["id"], view_type="KEYS_ONLY", old={"id": {"S": "x"}}, new=None, now=1.0, user_identity=identity
     )
-    record = wire_record(body, shard_no=1, sequence=1, view_type="KEYS_ONLY", region="us-east-1")
+    record = wire_record(body, shard_no=1, sequence=1, view_type="KEYS_ONLY", region="us-east-1", id_key=KEY)
     assert record["userIdentity"] == identity
 
 
 def test_event_ids_differ_per_record_and_are_stable() -> None:
-    assert event_id(1, 1) == event_id(1, 1)
-    assert len({event_id(1, 1), event_id(1, 2), event_id(2, 1)}) == 3
+    assert event_id(1, 1, KEY) == event_id(1, 1, KEY)
+    assert len({event_id(1, 1, KEY), event_id(1, 2, KEY), event_id(2, 1, KEY)}) == 3
+
+
+def test_two_stores_never_share_an_event_id() -> None:
+    # AWS's eventIDs are unique; two fresh stores number their first records alike, so the id must differ.
+    other = event_id_key(b"another store's secret")
+    assert event_id(1, 1, KEY) != event_id(1, 1, other)
 
 
 @pytest.mark.parametrize("case", CASES["unchanged"], ids=[c["name"] for c in CASES["unchanged"]])
