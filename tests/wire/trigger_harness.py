@@ -107,14 +107,17 @@ def serve_triggers(root: Path, triggers: Path, data_dir: Path | None = None) -> 
 
 
 def log_of(root: Path, table: str) -> list[dict[str, Any]]:
-    path = root / "out" / f"{table}.jsonl"
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return lines_of(root / "out" / f"{table}.jsonl")
 
 
 def lines_of(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+    """The complete JSON lines of a file a handler (or destination) is still appending to: a last line
+    without its newline is still being written, so it is left for the next look."""
+    if not path.exists():
+        return []
+    text = path.read_text()
+    complete = text[: text.rfind("\n") + 1]
+    return [json.loads(line) for line in complete.splitlines() if line.strip()]
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 20.0, what: str = "condition") -> None:
