@@ -4,23 +4,20 @@ Appends lock the table's open shards (held until commit) and number records in m
 appends to one shard are serialised across processes, their numbers are strictly increasing, and they commit in
 number order (a reader never sees a later number before an earlier one). Records are inserted in the same
 transaction as the item change; every other shard or record statement of a write view first writes them out.
+The reads are the shared core's (storage/sql/stream_reads.py) in PostgreSQL's dialect.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import orjson
 
 from shardline.errors import StorageError
-from shardline.storage.backend import (
-    AppendedRecord,
-    NewShard,
-    StoredShard,
-    StoredStream,
-    StoredStreamRecord,
-)
+from shardline.storage.backend import AppendedRecord, NewShard, StoredShard, StoredStream
 from shardline.storage.postgres.stream_appends import SELECT_OPEN_SHARDS, OpenShard, write_out_statements
+from shardline.storage.sql.dialect import SqlDialect
+from shardline.storage.sql.stream_reads import SqlStreamReads, StreamReadStatements, stored_shard
 
 if TYPE_CHECKING:
     from shardline.storage.postgres.pending import Pending
@@ -31,148 +28,25 @@ TRIM_BATCH = 50_000
 # another process while this append waited for its row has children that only the next statement sees.
 APPEND_ATTEMPTS = 3
 
-_STREAM_COLUMNS = (
-    "stream_id, table_name, table_id, label, view_type, key_elements, created_at, enabled, disabled_at"
+# A shard's counter is written at commit with the group's appends (stream_appends.py), and a write view writes
+# pending appends out before it reads shards (_before_stream_statement), so the stored column is current.
+POSTGRES = SqlDialect(
+    placeholder="%s",
+    greatest="greatest",
+    last_sequence="s.last_sequence",
+    sequence_high="(SELECT number FROM stream_meta WHERE name = 'sequence_high')",
+    iterator_key_column="blob",
+    replaces_on_upsert=False,
 )
-_SHARD_COLUMNS = (
+# what INSERT and UPDATE return (no table alias there)
+_RETURNED_SHARD_COLUMNS = (
     "shard_no, stream_id, shard_id, parent_shard_id, hash_lower, hash_upper, created_at,"
     " starting_sequence, last_sequence, trimmed_through, ending_sequence, closed_at"
 )
 
 
-def _stream(row: tuple[Any, ...]) -> StoredStream:
-    stream_id, table_name, table_id, label, view_type, elements, created_at, enabled, disabled_at = row
-    return StoredStream(
-        stream_id=int(stream_id),
-        table_name=str(table_name),
-        table_id=str(table_id),
-        label=str(label),
-        view_type=str(view_type),
-        key_elements=tuple((str(name), str(kind)) for name, kind in orjson.loads(elements)),
-        created_at=float(created_at),
-        enabled=bool(enabled),
-        disabled_at=None if disabled_at is None else float(disabled_at),
-    )
-
-
-def _shard(row: tuple[Any, ...]) -> StoredShard:
-    (shard_no, stream_id, shard_id, parent, lower, upper, created_at, starting, last, trimmed, ending,
-     closed_at) = row
-    return StoredShard(
-        shard_no=int(shard_no),
-        stream_id=int(stream_id),
-        shard_id=str(shard_id),
-        parent_shard_id=None if parent is None else str(parent),
-        hash_lower=int(lower),
-        hash_upper=int(upper),
-        created_at=float(created_at),
-        starting_sequence=int(starting),
-        last_sequence=int(last),
-        trimmed_through=int(trimmed),
-        ending_sequence=None if ending is None else int(ending),
-        closed_at=None if closed_at is None else float(closed_at),
-    )
-
-
-class StreamReadMixin:
-    if TYPE_CHECKING:
-
-        def _rows(self, statement: str, parameters: tuple[object, ...] | list[object] = ()) -> Rows: ...
-
-    def _before_stream_statement(self) -> None:
-        """A statement on shards or records follows: a write view first writes out its pending appends."""
-
-    def get_stream(self, table_name: str, label: str) -> StoredStream | None:
-        rows = self._rows(
-            f"SELECT {_STREAM_COLUMNS} FROM streams WHERE table_name = %s AND label = %s", (table_name, label)
-        )
-        return _stream(rows[0]) if rows else None
-
-    def list_streams(self, table_name: str | None) -> list[StoredStream]:
-        if table_name is None:
-            rows = self._rows(f"SELECT {_STREAM_COLUMNS} FROM streams ORDER BY stream_id")
-        else:
-            rows = self._rows(
-                f"SELECT {_STREAM_COLUMNS} FROM streams WHERE table_name = %s ORDER BY stream_id", (table_name,)
-            )
-        return [_stream(row) for row in rows]
-
-    def list_shards(self, stream_id: int) -> list[StoredShard]:
-        self._before_stream_statement()
-        rows = self._rows(
-            f"SELECT {_SHARD_COLUMNS} FROM stream_shards WHERE stream_id = %s ORDER BY shard_id", (stream_id,)
-        )
-        return [_shard(row) for row in rows]
-
-    def list_open_shards(self, table_id: str) -> list[StoredShard]:
-        self._before_stream_statement()
-        rows = self._rows(
-            f"SELECT {_SHARD_COLUMNS} FROM stream_shards WHERE table_id = %s AND ending_sequence IS NULL"
-            " ORDER BY hash_lower",
-            (table_id,),
-        )
-        return [_shard(row) for row in rows]
-
-    def get_shard(self, stream_id: int, shard_id: str) -> StoredShard | None:
-        self._before_stream_statement()
-        rows = self._rows(
-            f"SELECT {_SHARD_COLUMNS} FROM stream_shards WHERE stream_id = %s AND shard_id = %s", (stream_id, shard_id)
-        )
-        return _shard(rows[0]) if rows else None
-
-    def read_stream_records(
-        self, shard_no: int, after_sequence: int, limit: int, max_bytes: int
-    ) -> list[StoredStreamRecord]:
-        self._before_stream_statement()
-        rows = self._rows(
-            "SELECT sequence, created_at, size, body FROM stream_records WHERE shard_no = %s AND sequence > %s"
-            " ORDER BY sequence LIMIT %s",
-            (shard_no, after_sequence, max(limit, 0)),
-        )
-        records: list[StoredStreamRecord] = []
-        total = 0
-        for sequence, created_at, size, body in rows:
-            if records and total + int(size) > max_bytes:
-                break
-            records.append(StoredStreamRecord(int(sequence), float(created_at), int(size), bytes(body)))
-            total += int(size)
-        return records
-
-    def stream_position_at(self, shard_no: int, created_at: float) -> int:
-        self._before_stream_statement()
-        first = self._rows(
-            "SELECT sequence FROM stream_records WHERE shard_no = %s AND created_at >= %s ORDER BY sequence LIMIT 1",
-            (shard_no, created_at),
-        )
-        if first:
-            return int(first[0][0]) - 1
-        last = self._rows("SELECT last_sequence FROM stream_shards WHERE shard_no = %s", (shard_no,))
-        if not last:
-            raise StorageError(f"no shard {shard_no}")
-        return int(last[0][0])
-
-    def shard_record_bytes(self, shard_no: int, after_sequence: int = 0) -> tuple[int, int]:
-        self._before_stream_statement()
-        rows = self._rows(
-            "SELECT coalesce(sum(size), 0), coalesce(max(sequence), %s) FROM stream_records"
-            " WHERE shard_no = %s AND sequence > %s",
-            (after_sequence, shard_no, after_sequence),
-        )
-        return int(rows[0][0]), int(rows[0][1])
-
-    def stream_iterator_key(self) -> bytes:
-        rows = self._rows("SELECT blob FROM stream_meta WHERE name = 'iterator_key'")
-        if not rows or rows[0][0] is None:
-            raise StorageError("the store has no iterator key")
-        return bytes(rows[0][0])
-
-    def sequence_floor(self) -> int:
-        self._before_stream_statement()
-        rows = self._rows(
-            "SELECT greatest((SELECT number FROM stream_meta WHERE name = 'sequence_high'),"
-            " (SELECT max(last_sequence) FROM stream_shards), 0)"
-        )
-        return int(rows[0][0] or 0) + 1
+class StreamReadMixin(SqlStreamReads):
+    _stream_sql = StreamReadStatements.written_for(POSTGRES)
 
 
 class StreamWriteMixin:
@@ -247,7 +121,7 @@ class StreamWriteMixin:
             "INSERT INTO stream_shards (stream_id, table_id, shard_id, parent_shard_id, hash_lower, hash_upper,"
             " created_at, starting_sequence, last_sequence, trimmed_through)"
             " SELECT stream_id, table_id, %s, %s, %s, %s, %s, %s, %s, %s FROM streams WHERE stream_id = %s"
-            f" RETURNING {_SHARD_COLUMNS}",
+            f" RETURNING {_RETURNED_SHARD_COLUMNS}",
             (
                 shard.shard_id, shard.parent_shard_id, shard.hash_lower, shard.hash_upper, shard.created_at,
                 first_sequence, first_sequence - 1, first_sequence - 1, shard.stream_id,
@@ -255,18 +129,18 @@ class StreamWriteMixin:
         )
         if not rows:
             raise StorageError(f"no stream with id {shard.stream_id}")
-        return _shard(rows[0])
+        return stored_shard(rows[0])
 
     def close_shard(self, shard_no: int, closed_at: float) -> StoredShard:
         self._before_stream_statement()
         rows = self._rows(
             "UPDATE stream_shards SET ending_sequence = greatest(last_sequence, starting_sequence), closed_at = %s"
-            f" WHERE shard_no = %s AND ending_sequence IS NULL RETURNING {_SHARD_COLUMNS}",
+            f" WHERE shard_no = %s AND ending_sequence IS NULL RETURNING {_RETURNED_SHARD_COLUMNS}",
             (closed_at, shard_no),
         )
         if not rows:
             raise StorageError(f"no open shard {shard_no}")
-        return _shard(rows[0])
+        return stored_shard(rows[0])
 
     def delete_shard(self, shard_no: int) -> None:
         self._before_stream_statement()

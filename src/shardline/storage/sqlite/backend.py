@@ -77,6 +77,7 @@ class SqliteBackend:
         self._writer.stop()
         if self._readers is not None:
             # readers go first so that no read transaction holds back the final checkpoint
+            self._readers.close_inline()
             await asyncio.to_thread(self._readers.close)
         await asyncio.to_thread(self._writer.join)
         await asyncio.to_thread(self._writer.release)

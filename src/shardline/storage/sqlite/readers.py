@@ -75,6 +75,8 @@ class ReaderPool:
         if task is self._last_reader:
             await asyncio.sleep(0)
         self._last_reader = task
+        if self._closed:
+            raise StorageError("the store is closed")
         if self._inline is None:
             self._inline = connect_reader(self._path)
             self._connections.append(self._inline)
@@ -154,10 +156,21 @@ class ReaderPool:
             except sqlite3.Error as error:
                 raise StorageError(f"sqlite: {error}") from error
 
-    def close(self) -> None:
-        """Waits for the reads in progress, then closes the connections."""
+    def close_inline(self) -> None:
+        """Ends the inline connection's snapshot and closes it. Called on the event loop's thread, the only
+        one that uses that connection (a snapshot's end is a callback on the loop): closing it from another
+        thread while that callback runs would use one sqlite3 connection from two threads at once."""
         self._closed = True
         self._end_snapshot()
+        inline, self._inline = self._inline, None
+        if inline is not None:
+            self._connections.remove(inline)
+            with contextlib.suppress(sqlite3.Error):
+                inline.close()
+
+    def close(self) -> None:
+        """Waits for the reads in progress, then closes the connections (after close_inline, on the loop)."""
+        self._closed = True
         self._executor.shutdown(wait=True)
         for connection in self._connections:
             with contextlib.suppress(sqlite3.Error):
