@@ -38,8 +38,8 @@ DATABASE_FILE = "shardline.db"
 GRACEFUL_SHUTDOWN_SECONDS = 30
 # The event loop and the storage writer thread take turns holding the GIL. With CPython's default 5 ms switch
 # interval, a request's answer or a stream poll often waits out a whole interval while the other thread runs
-# Python code; 0.5 ms cut write-to-readable p99 from 8.6 to 4.2 ms and raised PutItem/s with a stream by a
-# third in one bench run (docs/benchmarks.md).
+# Python code. In two A/B runs of `python -m bench.harness --quick --peers shardline`, 0.5 ms cut
+# write-to-readable p99 from 8.6 to 4.2 ms and from 5.7 to 3.5 ms; throughput moved within the noise.
 GIL_SWITCH_INTERVAL_SECONDS = 0.0005
 
 ReadyCallback = Callable[[str], None]
