@@ -186,6 +186,23 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        6,
+        "standalone runner statuses",
+        (
+            # What `shardline triggers run` last reported about each mapping, for `triggers status --state`
+            # (storage/sqlite/runner_status_views.py); only a runner's state file ever fills it.
+            """
+            CREATE TABLE runner_statuses (
+                mapping_uuid TEXT PRIMARY KEY NOT NULL,
+                document BLOB NOT NULL,
+                saved_at REAL NOT NULL,
+                process_id TEXT NOT NULL,
+                stopped INTEGER NOT NULL
+            )
+            """,
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -11,17 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from shardline.errors import StorageError
 
-# Created on first use rather than by a migration: only runner state files ever hold it, and a state file
-# written by an older runner simply has no status yet.
-_CREATE_TABLE = """
-    CREATE TABLE IF NOT EXISTS runner_statuses (
-        mapping_uuid TEXT PRIMARY KEY NOT NULL,
-        document BLOB NOT NULL,
-        saved_at REAL NOT NULL,
-        process_id TEXT NOT NULL,
-        stopped INTEGER NOT NULL
-    )
-"""
+# The table comes with migration 6 (storage/sqlite/migrations.py).
 _COLUMNS = "mapping_uuid, document, saved_at, process_id, stopped"
 
 
@@ -55,11 +45,6 @@ class RunnerStatusReadMixin:
 
     def list_runner_statuses(self) -> list[StoredRunnerStatus]:
         """Every saved status, in uuid order; none when no runner has saved one in this store."""
-        exists = self._runner_status_rows(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runner_statuses'", ()
-        )
-        if not exists:
-            return []
         rows = self._runner_status_rows(f"SELECT {_COLUMNS} FROM runner_statuses ORDER BY mapping_uuid", ())
         return [_status(row) for row in rows]
 
@@ -67,7 +52,6 @@ class RunnerStatusReadMixin:
 class RunnerStatusWriteMixin(RunnerStatusReadMixin):
     def put_runner_statuses(self, statuses: Sequence[StoredRunnerStatus]) -> None:
         """Creates or replaces the status of each mapping named."""
-        self._runner_status_rows(_CREATE_TABLE, ())
         for status in statuses:
             self._runner_status_rows(
                 f"INSERT OR REPLACE INTO runner_statuses ({_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
