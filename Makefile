@@ -23,11 +23,11 @@ run: install
 
 # pytest exits 5 when it collects nothing; any non-zero exit fails `make test`.
 test: install
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests bench/tests
 
 # The full set: `make test` plus the long variants behind SHARDLINE_LONG_TESTS (e.g. the consumer failover run).
 test-all: install
-	SHARDLINE_LONG_TESTS=1 SHARDLINE_RELIABILITY=long $(BIN)/python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests
+	SHARDLINE_LONG_TESTS=1 SHARDLINE_RELIABILITY=long $(BIN)/python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests bench/tests
 	# and the whole wire suite once more against a PostgreSQL-backed server (a throwaway cluster)
 	$(BIN)/python -m tests.postgres_cluster wire -n $(PYTEST_WORKERS) tests/wire
 

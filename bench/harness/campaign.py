@@ -133,7 +133,7 @@ async def item_workloads(rows: list[Row], plan: Plan) -> None:
         if row.name in rates:
             row.figures["boto3.put.rate"] = Measurement(rates[row.name], "calls/s")
     for row in full:
-        row.growing = GrowingTable(row.peer.endpoint, "bench-items", row.caps.batch_write)
+        row.growing = GrowingTable(row.peer.endpoint, "bench-items", row.caps.batch_write, row.peer.rss_mb)
         await create_table(row.api, "bench-items", sort_key=True, stream=False)
     for size in plan.table_sizes:
         await _size_step(full, plan, size)
@@ -148,7 +148,7 @@ async def _size_step(rows: list[Row], plan: Plan, size: int) -> None:
     for row in rows:
         assert row.growing is not None
         budget = plan.reference_budget_seconds if row.spec is peers.SHARDLINE else plan.load_budget_seconds
-        skipped = row.growing.skipped or await row.growing.grow_to(size, budget)
+        skipped = row.growing.skipped or await row.growing.grow_to(size, budget, plan.memory_budget_mb)
         if skipped:
             row.growing.skipped = skipped
             row.figures.update({key: Missing(skipped) for key in keys})

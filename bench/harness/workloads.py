@@ -43,6 +43,8 @@ class Plan:
     consumer_records: int  # (f) records consumed per repeat and worker count
     feature_repeats: int  # (e), (f), (h): each repeat starts processes, so the quick plan does fewer
     postgres_items: int  # (h) the GetItem table's size
+    # A (b) load step is skipped when the server would pass this: an in-memory peer at 1M items may not fit.
+    memory_budget_mb: float = 4096.0
 
 
 # Quick keeps `make bench-quick` near 3 minutes for five rows on a quiet machine; full is the figure of record.
@@ -220,28 +222,52 @@ async def load_items(
 
 @dataclass
 class GrowingTable:
-    """The (b) table: pk = partition of 10 items, sk = 0..9; loaded step by step up to each size."""
+    """The (b) table: pk = partition of 10 items, sk = 0..9; loaded step by step up to each size. A step is skipped
+    when its projected load time exceeds the time budget or the server's projected memory exceeds the memory
+    budget (an in-memory peer at 1M items can outgrow the machine: moto passed 7.6 GB on its way there)."""
 
     endpoint: Endpoint
     name: str
     batch: bool
+    memory_mb: Callable[[], float] | None = None
     loaded: int = 0
     load_rate: float = 0.0
     load_failures: str = ""
     skipped: str = ""
+    base_mb: float = 0.0
+    mb_per_item: float = 0.0
 
-    async def grow_to(self, size: int, budget_seconds: float) -> str:
-        """Loads up to `size` items; returns why not when the estimated time exceeds the budget."""
-        if self.load_rate and (size - self.loaded) / self.load_rate > budget_seconds:
-            return (f"not loaded: {size - self.loaded:,} more items would take about "
-                    f"{(size - self.loaded) / self.load_rate:,.0f}s at {self.load_rate:,.0f} items/s "
-                    f"(budget {budget_seconds:.0f}s)")
+    async def grow_to(self, size: int, budget_seconds: float, memory_budget_mb: float = float("inf")) -> str:
+        """Loads up to `size` items; returns why not when the estimated time or memory exceeds its budget."""
+        if self.memory_mb is not None and not self.loaded:
+            self.base_mb = self.memory_mb()
+        now_mb = self.memory_mb() if self.memory_mb is not None else 0.0
+        refusal = step_refusal(size, self.loaded, self.load_rate, budget_seconds,
+                               now_mb, self.mb_per_item, memory_budget_mb)
+        if refusal:
+            return refusal
         result = await load_items(self.endpoint, self.name, self.loaded, size, self.batch)
         if result.failed and not self.load_failures:
             self.load_failures = f"{result.failed} load requests failed, first: {result.first_failure}"
         self.load_rate = result.rate
         self.loaded = size
+        if self.memory_mb is not None:
+            self.mb_per_item = max(0.0, self.memory_mb() - self.base_mb) / self.loaded
         return ""
+
+
+def step_refusal(size: int, loaded: int, load_rate: float, budget_seconds: float,
+                 now_mb: float, mb_per_item: float, memory_budget_mb: float) -> str:
+    """Why a load step up to `size` items should not run, projected from the steps so far; "" when it may."""
+    more = size - loaded
+    if load_rate and more / load_rate > budget_seconds:
+        return (f"not loaded: {more:,} more items would take about {more / load_rate:,.0f}s at "
+                f"{load_rate:,.0f} items/s (budget {budget_seconds:.0f}s)")
+    projected = now_mb + more * mb_per_item
+    if mb_per_item and projected > memory_budget_mb:
+        return (f"not loaded: the server would hold about {projected:,.0f} MB at {size:,} items "
+                f"({mb_per_item * 1e6:,.0f} MB per million items so far; budget {memory_budget_mb:,.0f} MB)")
+    return ""
 
 
 def read_requests(table: GrowingTable) -> tuple[list[bytes], list[bytes]]:
