@@ -91,9 +91,10 @@ def render_compatibility_table() -> str:
     lines += [
         "## Across operations",
         "",
-        "- `ReturnConsumedCapacity`: TOTAL and INDEXES report the table's read and write units as AWS computes them",
-        "  (4 KB read units, 1 KB write units, rounded up per item); INDEXES does not yet itemise the units spent",
-        "  on each secondary index.",
+        "- `ReturnConsumedCapacity`: TOTAL and INDEXES report read and write units as AWS computes them (4 KB",
+        "  read units, 1 KB write units, rounded up per item). A write also pays for each secondary index entry",
+        "  it puts, moves (two writes) or removes, by the entry's projected size; TOTAL counts those units and",
+        "  INDEXES itemises them, and Query and Scan on an index charge the index.",
         "",
     ]
     return "\n".join(lines)

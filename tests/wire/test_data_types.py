@@ -152,6 +152,29 @@ def test_nesting_beyond_32_levels_rejected(dynamodb: Any, hash_table: str) -> No
     )
 
 
+def test_expression_value_nested_too_deep_gets_the_bare_nesting_message(dynamodb: Any, hash_table: str) -> None:
+    # Unlike its other checks of ExpressionAttributeValues, AWS does not name the placeholder here
+    # (recorded: 31 wrappers are accepted, 32 refused, with the item's message).
+    dynamodb.update_item(
+        TableName=hash_table,
+        Key={"pk": {"S": "x"}},
+        UpdateExpression="SET deep = :v",
+        ExpressionAttributeValues={":v": nested(31)},
+    )
+    code, got = rejected(
+        dynamodb.update_item,
+        TableName=hash_table,
+        Key={"pk": {"S": "x"}},
+        UpdateExpression="SET deep = :v",
+        ExpressionAttributeValues={":v": nested(32)},
+    )
+    assert (code, got) == (
+        "ValidationException",
+        "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond "
+        "supported limit",
+    )
+
+
 @pytest.mark.parametrize(
     ("key_type", "value", "lookup"),
     [

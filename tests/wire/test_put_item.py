@@ -278,6 +278,10 @@ EXPRESSION_ERRORS = [
         "Non-expression parameters: {Expected} Expression parameters: {ConditionExpression}",
     ),
     ({"ConditionExpression": ""}, "Invalid ConditionExpression: The expression can not be empty;"),
+    (
+        {"ConditionExpression": "((attribute_not_exists(pk)))"},
+        "Invalid ConditionExpression: The expression has redundant parentheses;",
+    ),
 ]
 
 

@@ -304,6 +304,11 @@ def test_unknown_table(dynamodb: Any) -> None:
             {":p": {"S": "a"}, ":s": {"N": "1"}},
             "Invalid operator used in KeyConditionExpression: OR",
         ),
+        (
+            "((pk = :p)) AND sk = :s",
+            {":p": {"S": "a"}, ":s": {"N": "1"}},
+            "Invalid KeyConditionExpression: The expression has redundant parentheses;",
+        ),
     ],
 )
 def test_key_condition_errors(

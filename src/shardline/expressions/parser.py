@@ -1,6 +1,7 @@
 """One recursive-descent parser with four entry points: condition (also filter and key condition),
-update, projection. It builds the unresolved tree of ast.py and reports only syntax errors, in AWS's
-form `Syntax error; token: "<tok>", near: "<text>"`; every other check runs later, in checks.py.
+update, projection. It builds the unresolved tree of ast.py and reports syntax errors, in AWS's form
+`Syntax error; token: "<tok>", near: "<text>"`, and redundant parentheses (the tree keeps no parentheses);
+every other check runs later, in checks.py.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from shardline.expressions.ast import (
     Comparison,
     Condition,
     DeleteAction,
+    ExpressionError,
     ExpressionSyntaxError,
     FunctionCall,
     In,
@@ -308,11 +310,43 @@ class _Parser:
         return inner
 
 
+REDUNDANT_PARENTHESES = "The expression has redundant parentheses;"
+# Words after which "(" still groups; after any other identifier it opens a call's arguments.
+_GROUPING_AFTER = frozenset({"AND", "OR", "NOT", "BETWEEN"})
+
+
 def parse_condition(text: str) -> Condition:
+    """A condition, filter or key condition. DynamoDB refuses a pair of parentheses whose whole content
+    is another parenthesised group, "((a = :v))" or "((a)) = :v", once the expression parses."""
     parser = _Parser(text, CONDITION_KEYWORDS)
     result = parser.condition()
     parser.expect_end()
+    if _has_redundant_parentheses(parser.tokens):
+        raise ExpressionError(REDUNDANT_PARENTHESES)
     return result
+
+
+def _has_redundant_parentheses(tokens: list[Token]) -> bool:
+    closing: dict[int, int] = {}
+    open_at: list[int] = []
+    for index, token in enumerate(tokens):
+        if token.is_punctuation("("):
+            open_at.append(index)
+        elif token.is_punctuation(")") and open_at:
+            closing[open_at.pop()] = index
+    for opening, close in closing.items():
+        inner = opening + 1
+        if closing.get(inner) == close - 1 and _groups(tokens, opening):
+            return True
+    return False
+
+
+def _groups(tokens: list[Token], opening: int) -> bool:
+    """Whether the "(" at opening groups, rather than opening a function's or IN's operand list."""
+    if opening == 0:
+        return True
+    before = tokens[opening - 1]
+    return before.kind is not TokenKind.IDENTIFIER or before.text.upper() in _GROUPING_AFTER
 
 
 def parse_update(text: str) -> UpdatePlan:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shardline.operations.capacity import IndexUnits
 from shardline.operations.indexes.maintenance import maintain_indexes
 from shardline.storage.backend import ItemKey, StoredTable, WriteView
 from shardline.streams.capture import capture_change
@@ -29,13 +30,15 @@ class ItemChange:
     new_size: int | None = None
 
 
-def apply_item_change(view: WriteView, change: ItemChange) -> None:
+def apply_item_change(view: WriteView, change: ItemChange) -> tuple[IndexUnits, ...]:
+    """Applies the change; returns the write units it spent on each secondary index it touched."""
     if change.new is None:
         if change.old is None:
-            return
+            return ()
         view.delete_item(change.table.table_id, change.key)
     else:
         size = change.new_size if change.new_size is not None else item_size(change.new)
         view.put_item(change.table.table_id, change.key, change.new, size)
-    maintain_indexes(view, change)
+    spent = maintain_indexes(view, change)
     capture_change(view, change)
+    return spent

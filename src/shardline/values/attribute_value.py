@@ -80,10 +80,18 @@ def validate_expression_attribute_values(raw: object) -> dict[str, AttributeValu
         try:
             result[name] = _validate(value, level=1)
         except ValidationException as problem:
-            raise ValidationException(
-                f"ExpressionAttributeValues contains invalid value: {problem.message} for key {name}"
-            ) from None
+            raise expression_value_error(problem, name) from None
     return result
+
+
+def expression_value_error(problem: ValidationException, placeholder: str) -> ValidationException:
+    """AWS names the placeholder of an invalid ExpressionAttributeValues value, except for a value nested
+    too deep, which it refuses with the bare message it gives an over-deep item."""
+    if problem.message == TOO_DEEP:
+        return problem
+    return ValidationException(
+        f"ExpressionAttributeValues contains invalid value: {problem.message} for key {placeholder}"
+    )
 
 
 def _validate(value: dict[str, Any], level: int) -> AttributeValue:

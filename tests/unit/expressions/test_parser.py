@@ -9,6 +9,7 @@ from shardline.expressions.ast import (
     Arithmetic,
     Between,
     Comparison,
+    ExpressionError,
     ExpressionSyntaxError,
     FunctionCall,
     In,
@@ -71,9 +72,44 @@ def test_between_in_and_size_operands() -> None:
 
 def test_parenthesized_operand_and_condition() -> None:
     assert parse_condition("(a) = :v") == Comparison("=", Path(("a",)), ValueRef(":v"))
-    assert parse_condition("((a = :v))") == Comparison("=", Path(("a",)), ValueRef(":v"))
+    assert parse_condition("(a = :v)") == Comparison("=", Path(("a",)), ValueRef(":v"))
     size_of_a = FunctionCall("size", (Path(("a",)),))
     assert parse_condition("(size(a)) > :v") == Comparison(">", size_of_a, ValueRef(":v"))
+    assert parse_condition("size((a)) > :v") == Comparison(">", size_of_a, ValueRef(":v"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "((a = :v))",
+        "((a = :v OR b = :v))",
+        "(a = :v) AND ((b = :v))",
+        "NOT ((a = :v))",
+        "((a)) = :v",
+        "a BETWEEN ((:x)) AND :y",
+        "a IN (((:x)), :y)",
+        "attribute_exists(((a)))",
+    ],
+)
+def test_parentheses_around_a_lone_group_are_redundant(text: str) -> None:
+    with pytest.raises(ExpressionError) as raised:
+        parse_condition(text)
+    assert not isinstance(raised.value, ExpressionSyntaxError)
+    assert raised.value.message == "The expression has redundant parentheses;"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "((a = :v) AND (b = :v))",
+        "((a = :v AND b = :v) AND c = :v)",
+        "(a = :v) OR (b = :v AND (c = :v))",
+        "a IN ((:x), :y)",
+        "size((a)) = :v",
+    ],
+)
+def test_parentheses_that_group_more_than_one_group_are_accepted(text: str) -> None:
+    parse_condition(text)
 
 
 def test_update_sections_and_values() -> None:
@@ -122,7 +158,9 @@ def test_deep_nesting_is_a_syntax_error_not_a_crash(text: str) -> None:
 
 
 def test_many_nested_parentheses_parse_quickly() -> None:
-    # Each level could open a condition or an operand; memoisation keeps this linear.
+    # Each level could open a condition or an operand; memoisation keeps this linear. The parse
+    # completes, then DynamoDB's rule refuses the redundant pairs.
     text = "(" * 45 + "a" + ")" * 45 + " = :v"
-    tree = parse_condition(text)
-    assert tree == Comparison("=", Path(("a",)), ValueRef(":v"))
+    with pytest.raises(ExpressionError) as raised:
+        parse_condition(text)
+    assert raised.value.message == "The expression has redundant parentheses;"

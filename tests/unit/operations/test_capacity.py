@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from shardline.operations.capacity import add_consumed_capacity, consumed_capacity, read_units, write_units
+from shardline.operations.capacity import (
+    IndexUnits,
+    add_consumed_capacity,
+    consumed_capacity,
+    index_write_units,
+    read_units,
+    write_units,
+)
 
 READ_CASES = [
     # (item size in bytes or None for a missing item, consistent, expected units)
@@ -61,3 +68,32 @@ def test_no_capacity_unless_asked(mode: str | None) -> None:
     response: dict[str, object] = {"Item": {}}
     assert consumed_capacity("things", 1.0, mode) is None
     assert add_consumed_capacity(response, "things", 1.0, mode) == {"Item": {}}
+
+
+INDEX_WRITE_CASES = [
+    # (projected entry size before/after, None: not in the index; whether the index key changed; units)
+    (None, None, False, 0.0),
+    (None, 10, False, 1.0),  # an entry put into the index: one write
+    (None, 1025, False, 2.0),
+    (2048, None, True, 2.0),  # an entry taken out: one write of its size
+    (10, 10, True, 2.0),  # a key that moves: delete the old entry, put the new one
+    (1500, 10, True, 3.0),
+    (10, 1500, False, 2.0),  # a changed entry under the same key: one write of the larger
+]
+
+
+@pytest.mark.parametrize(("old", "new", "moved", "expected"), INDEX_WRITE_CASES)
+def test_index_write_units(old: int | None, new: int | None, moved: bool, expected: float) -> None:
+    assert index_write_units(old, new, key_moved=moved) == expected
+
+
+def test_index_units_count_in_the_total_and_are_itemised_under_indexes() -> None:
+    spent = [IndexUnits("by-g", True, 2.0), IndexUnits("by-l", False, 1.0), IndexUnits("by-g", True, 1.0)]
+    assert consumed_capacity("things", 1.0, "TOTAL", spent) == {"TableName": "things", "CapacityUnits": 5.0}
+    assert consumed_capacity("things", 1.0, "INDEXES", spent) == {
+        "TableName": "things",
+        "CapacityUnits": 5.0,
+        "Table": {"CapacityUnits": 1.0},
+        "GlobalSecondaryIndexes": {"by-g": {"CapacityUnits": 3.0}},
+        "LocalSecondaryIndexes": {"by-l": {"CapacityUnits": 1.0}},
+    }

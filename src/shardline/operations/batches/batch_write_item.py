@@ -121,9 +121,9 @@ def write(view: WriteView, request: Request, now: float) -> Outcome:
         for write_request, where in zip(table_requests.requests, places, strict=True):
             old_item = view.get_item(where.table_id, where.key)
             change = ItemChange(where.table, where.key, old_item, write_request.item, now, write_request.size)
-            apply_item_change(view, change)
+            index_units = apply_item_change(view, change)
             old_size = item_size(old_item) if old_item is not None else None
-            outcome.tally.add(where.table.name, write_units(write_request.size, old_size))
+            outcome.tally.add(where.table.name, write_units(write_request.size, old_size), index_units)
             metrics = item_collection_metrics(where, write_request.key_or_item, request.return_collection_metrics)
             if metrics is not None:
                 outcome.metrics.setdefault(table_requests.table_name, []).append(metrics)

@@ -3,7 +3,10 @@ tables were first charged (BatchGetItem, BatchWriteItem, TransactGetItems, Trans
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+
+from shardline.operations.capacity import IndexUnits, render_index_units, sum_index_units
 
 READ_UNITS = "ReadCapacityUnits"
 WRITE_UNITS = "WriteCapacityUnits"
@@ -16,11 +19,17 @@ class CapacityTally:
     def __init__(self, unit_kind: str | None = None) -> None:
         self._unit_kind = unit_kind
         self._units: dict[str, float] = {}
+        self._index_units: dict[str, list[IndexUnits]] = {}
 
-    def add(self, table_name: str, units: float) -> None:
+    def add(self, table_name: str, units: float, indexes: Iterable[IndexUnits] = ()) -> None:
+        """Charges units to the table itself and each IndexUnits to that index of the table."""
         self._units[table_name] = self._units.get(table_name, 0.0) + units
+        spent = list(indexes)
+        if spent:
+            self._index_units.setdefault(table_name, []).extend(spent)
 
     def units(self, table_name: str) -> float:
+        """The table's own units, without its indexes'."""
         return self._units.get(table_name, 0.0)
 
     def render(self, mode: str | None) -> list[dict[str, Any]] | None:
@@ -29,14 +38,22 @@ class CapacityTally:
             return None
         rendered: list[dict[str, Any]] = []
         for table_name, units in self._units.items():
-            figures: dict[str, Any] = {"CapacityUnits": units}
-            if self._unit_kind is not None:
-                figures[self._unit_kind] = units
-            entry: dict[str, Any] = {"TableName": table_name, **figures}
+            per_index = sum_index_units(self._index_units.get(table_name, ()))
+            entry: dict[str, Any] = {
+                "TableName": table_name,
+                **self._figures(units + sum(figure for _, figure in per_index.values())),
+            }
             if mode == "INDEXES":
-                entry["Table"] = dict(figures)
+                entry["Table"] = self._figures(units)
+                entry.update(render_index_units(per_index, self._unit_kind))
             rendered.append(entry)
         return rendered
+
+    def _figures(self, units: float) -> dict[str, Any]:
+        figures: dict[str, Any] = {"CapacityUnits": units}
+        if self._unit_kind is not None:
+            figures[self._unit_kind] = units
+        return figures
 
     def add_to(self, response: dict[str, Any], mode: str | None) -> dict[str, Any]:
         rendered = self.render(mode)

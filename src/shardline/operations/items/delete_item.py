@@ -9,7 +9,7 @@ from typing import Any
 from shardline.expressions.ast import Condition
 from shardline.expressions.compile import compile_expressions
 from shardline.expressions.parameters import check_parameter_styles
-from shardline.operations.capacity import add_consumed_capacity, write_units
+from shardline.operations.capacity import IndexUnits, add_consumed_capacity, write_units
 from shardline.operations.context import OperationContext
 from shardline.operations.item_changes import ItemChange, apply_item_change
 from shardline.operations.items.item_collection import add_item_collection_metrics
@@ -49,6 +49,7 @@ class Request:
 class Outcome:
     located: TableKey
     old_item: Item | None
+    index_units: tuple[IndexUnits, ...] = ()
 
 
 def parse(body: Mapping[str, Any]) -> Request:
@@ -81,8 +82,8 @@ def write(view: WriteView, request: Request, now: float) -> Outcome:
     located = locate_key(view, request.table_name, request.key)
     old_item = view.get_item(located.table_id, located.key)
     check_condition(request.condition, old_item, request.return_old_on_failure)
-    apply_item_change(view, ItemChange(located.table, located.key, old_item, None, now))
-    return Outcome(located, old_item)
+    index_units = apply_item_change(view, ItemChange(located.table, located.key, old_item, None, now))
+    return Outcome(located, old_item, index_units)
 
 
 async def run(ctx: OperationContext, body: dict[str, Any]) -> dict[str, Any]:
@@ -94,7 +95,11 @@ async def run(ctx: OperationContext, body: dict[str, Any]) -> dict[str, Any]:
     if request.return_consumed_capacity is not None:
         old_size = item_size(outcome.old_item) if outcome.old_item is not None else None
         add_consumed_capacity(
-            response, outcome.located.table.name, write_units(old_size), request.return_consumed_capacity
+            response,
+            outcome.located.table.name,
+            write_units(old_size),
+            request.return_consumed_capacity,
+            outcome.index_units,
         )
     add_item_collection_metrics(response, outcome.located, request.key, request.return_collection_metrics)
     return response

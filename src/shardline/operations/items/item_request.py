@@ -13,7 +13,7 @@ from shardline.expressions.legacy import condition_from_expected
 from shardline.operations.tables.definition import key_schema_of
 from shardline.operations.tables.lookup import require_table
 from shardline.storage.backend import ItemKey, ReadView, StoredTable
-from shardline.values.attribute_value import validate_attribute_value
+from shardline.values.attribute_value import expression_value_error, validate_attribute_value
 from shardline.values.key_schema import (
     KeySchema,
     encode_item_key,
@@ -22,9 +22,6 @@ from shardline.values.key_schema import (
     validate_key,
 )
 from shardline.values.types import AttributeValue, Item
-
-EXPRESSION_VALUES_PREFIX = "ExpressionAttributeValues contains invalid value: "
-
 
 
 @dataclass(frozen=True)
@@ -50,9 +47,7 @@ def validate_expression_values(raw: Mapping[str, Any] | None) -> dict[str, Attri
         try:
             checked[placeholder] = validate_attribute_value(value)
         except ValidationException as invalid:
-            raise ValidationException(
-                f"{EXPRESSION_VALUES_PREFIX}{invalid.message} for key {placeholder}"
-            ) from None
+            raise expression_value_error(invalid, placeholder) from None
     return checked
 
 

@@ -10,7 +10,7 @@ from shardline.errors import ValidationException
 from shardline.expressions.ast import Condition
 from shardline.expressions.compile import compile_expressions
 from shardline.expressions.parameters import check_parameter_styles
-from shardline.operations.capacity import add_consumed_capacity, write_units
+from shardline.operations.capacity import IndexUnits, add_consumed_capacity, write_units
 from shardline.operations.context import OperationContext
 from shardline.operations.item_changes import ItemChange, apply_item_change
 from shardline.operations.items.index_keys import check_index_keys
@@ -52,6 +52,7 @@ class Request:
 class Outcome:
     located: TableKey
     old_item: Item | None
+    index_units: tuple[IndexUnits, ...] = ()
 
 
 def parse(body: Mapping[str, Any]) -> Request:
@@ -90,10 +91,10 @@ def write(view: WriteView, request: Request, now: float) -> Outcome:
     check_index_keys(located.table, request.item)
     old_item = view.get_item(located.table_id, located.key)
     check_condition(request.condition, old_item, request.return_old_on_failure)
-    apply_item_change(
+    index_units = apply_item_change(
         view, ItemChange(located.table, located.key, old_item, request.item, now, request.item_size)
     )
-    return Outcome(located, old_item)
+    return Outcome(located, old_item, index_units)
 
 
 async def run(ctx: OperationContext, body: dict[str, Any]) -> dict[str, Any]:
@@ -107,6 +108,8 @@ async def run(ctx: OperationContext, body: dict[str, Any]) -> dict[str, Any]:
     if request.return_consumed_capacity is not None:
         old_size = item_size(outcome.old_item) if outcome.old_item is not None else None
         units = write_units(request.item_size, old_size)
-        add_consumed_capacity(response, outcome.located.table.name, units, request.return_consumed_capacity)
+        add_consumed_capacity(
+            response, outcome.located.table.name, units, request.return_consumed_capacity, outcome.index_units
+        )
     add_item_collection_metrics(response, outcome.located, request.item, request.return_collection_metrics)
     return response

@@ -12,7 +12,7 @@ from shardline.expressions.compile import compile_expressions
 from shardline.expressions.legacy import update_from_attribute_updates
 from shardline.expressions.parameters import check_parameter_styles
 from shardline.expressions.update import apply_update
-from shardline.operations.capacity import add_consumed_capacity, write_units
+from shardline.operations.capacity import IndexUnits, add_consumed_capacity, write_units
 from shardline.operations.context import OperationContext
 from shardline.operations.item_changes import ItemChange, apply_item_change
 from shardline.operations.items.index_keys import check_index_keys
@@ -53,6 +53,7 @@ class Outcome:
     old_item: Item | None
     new_item: Item | None
     new_size: int
+    index_units: tuple[IndexUnits, ...] = ()
 
 
 def parse(body: Mapping[str, Any]) -> Request:
@@ -113,8 +114,10 @@ def write(view: WriteView, request: Request, now: float) -> Outcome:
     if old_item is None and only_removes(request.update):
         # AWS does not create an item when the update only removes attributes from nothing.
         return Outcome(located, None, None, new_size)
-    apply_item_change(view, ItemChange(located.table, located.key, old_item, new_item, now, new_size))
-    return Outcome(located, old_item, new_item, new_size)
+    index_units = apply_item_change(
+        view, ItemChange(located.table, located.key, old_item, new_item, now, new_size)
+    )
+    return Outcome(located, old_item, new_item, new_size, index_units)
 
 
 def only_removes(update: UpdatePlan | None) -> bool:
@@ -141,6 +144,7 @@ async def run(ctx: OperationContext, body: dict[str, Any]) -> dict[str, Any]:
             outcome.located.table.name,
             write_units(old_size, outcome.new_size),
             request.return_consumed_capacity,
+            outcome.index_units,
         )
     add_item_collection_metrics(response, outcome.located, request.key, request.return_collection_metrics)
     return response

@@ -5,7 +5,7 @@ reason per action or apply all the changes."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from shardline.errors import ValidationException
@@ -13,7 +13,7 @@ from shardline.expressions.evaluate import evaluate_condition
 from shardline.expressions.update import apply_update
 from shardline.operations.batches.capacity_tally import WRITE_UNITS, CapacityTally
 from shardline.operations.batches.item_keys import key_of_item, key_of_key
-from shardline.operations.capacity import write_units
+from shardline.operations.capacity import IndexUnits, write_units
 from shardline.operations.item_changes import ItemChange, apply_item_change
 from shardline.operations.items.index_keys import check_index_keys
 from shardline.operations.items.item_collection import item_collection_metrics
@@ -139,10 +139,18 @@ def write(view: WriteView, actions: Sequence[WriteAction], now: float, collectio
         raise cancelled([plan.reason for plan in planned])
     outcome = Outcome()
     for action, where, plan in zip(actions, places, planned, strict=True):
+        index_units: tuple[IndexUnits, ...] = ()
         if plan.changes:
-            apply_item_change(view, ItemChange(where.table, where.key, plan.old, plan.new, now, plan.new_size))
+            index_units = apply_item_change(
+                view, ItemChange(where.table, where.key, plan.old, plan.new, now, plan.new_size)
+            )
         old_size = item_size(plan.old) if plan.old is not None else None
-        outcome.tally.add(where.table.name, TRANSACTION_COST_FACTOR * write_units(plan.new_size, old_size))
+        # A transactional write costs twice a plain one, on the table and on each index alike.
+        outcome.tally.add(
+            where.table.name,
+            TRANSACTION_COST_FACTOR * write_units(plan.new_size, old_size),
+            (replace(spent, units=TRANSACTION_COST_FACTOR * spent.units) for spent in index_units),
+        )
         if action.writes:
             metrics = item_collection_metrics(where, action.key_or_item, collection_metrics_mode)
             if metrics is not None:

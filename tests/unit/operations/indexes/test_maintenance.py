@@ -6,6 +6,7 @@ from typing import Any, cast
 
 import pytest
 
+from shardline.operations.capacity import IndexUnits
 from shardline.operations.indexes.maintenance import maintain_indexes
 from shardline.operations.item_changes import ItemChange, apply_item_change
 from shardline.operations.tables.definition import (
@@ -85,10 +86,28 @@ def test_entries_written_for_a_change(old: Item | None, new: Item | None, expect
     assert view.calls == expected
 
 
+UNIT_CASES: list[tuple[str, Item | None, Item | None, float]] = [
+    ("insert", None, item(g="x"), 1.0),
+    ("insert without the key", None, item(other="y"), 0.0),
+    ("key moves: a delete and a put", item(g="x"), item(g="y"), 2.0),
+    ("key removed", item(g="x"), item(), 1.0),
+    ("delete", item(g="x"), None, 1.0),
+    ("projected attribute grows past 1 KB", item(g="x", other="1"), item(g="x", other="2" * 1100), 2.0),
+    ("nothing the index holds changes", item(g="x"), item(g="x"), 0.0),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "units"), [case[1:] for case in UNIT_CASES], ids=[c[0] for c in UNIT_CASES])
+def test_units_spent_on_the_index(old: Item | None, new: Item | None, units: float) -> None:
+    change = ItemChange(table_with(gsi("by-g", "g")), KEY, old, new, 0.0)
+    spent = maintain_indexes(cast(WriteView, RecordingView()), change)
+    assert spent == ((IndexUnits("by-g", True, units),) if units else ())
+
+
 def test_keys_only_index_ignores_changes_to_other_attributes() -> None:
     view = RecordingView()
     change = ItemChange(table_with(gsi("by-g", "g", "KEYS_ONLY")), KEY, item(g="x", n="1"), item(g="x", n="2"), 0.0)
-    maintain_indexes(cast(WriteView, view), change)
+    assert maintain_indexes(cast(WriteView, view), change) == ()
     assert view.calls == []
 
 
