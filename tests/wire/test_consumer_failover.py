@@ -61,6 +61,8 @@ class Logs:
     # (worker, shard, tenure) -> highest sequence number a successful checkpoint of that tenure covered
     covered_up_to: dict[tuple[str, str, int], float] = field(default_factory=dict)
     tenure_start: dict[tuple[str, str, int], tuple[str, float]] = field(default_factory=dict)
+    # (worker, shard, tenure) -> how it ended: shard_end, lease_lost or shutdown (none for the killed worker)
+    tenure_end: dict[tuple[str, str, int], str] = field(default_factory=dict)
 
 
 def read_logs(directory: Path) -> Logs:
@@ -84,6 +86,15 @@ def read_logs(directory: Path) -> Logs:
                 logs.covered_up_to[tenure] = max(logs.covered_up_to.get(tenure, 0), int(entry["sequence"]))
             elif entry["event"] == "shard_end":
                 logs.covered_up_to[tenure] = float("inf")
+                logs.tenure_end[tenure] = "shard_end"
+            elif entry["event"] in ("lease_lost", "checkpoint_failed"):
+                # A checkpoint refused with LeaseLostError (say in shutdown_requested, when the lease was stolen
+                # just before the stop) proves the lease was taken away as much as lease_lost() does.
+                logs.tenure_end[tenure] = "lease_lost"
+            elif entry["event"] == "shutdown":
+                logs.tenure_end.setdefault(tenure, "shutdown")
+                if entry["checkpoint"].isdigit():
+                    logs.covered_up_to[tenure] = max(logs.covered_up_to.get(tenure, 0), int(entry["checkpoint"]))
     return logs
 
 
@@ -170,7 +181,8 @@ def run_scenario(tmp_path: Path, scenario: Scenario) -> None:
                                 server.endpoint], check=True, capture_output=True, cwd=ROOT)
                 continue
             deadline = time.monotonic() + 30
-            while not any(owner == "w2" for owner, _ in owners(dynamodb, application).values()):
+            while not any(owner == "w2" and checkpoint != "SHARD_END"
+                          for owner, checkpoint in owners(dynamodb, application).values()):
                 assert time.monotonic() < deadline, "w2 holds no lease to orphan"
                 time.sleep(0.05)
             workers["w2"].send_signal(signal.SIGKILL)
@@ -179,6 +191,7 @@ def run_scenario(tmp_path: Path, scenario: Scenario) -> None:
             killed_wall_time = time.time()
             orphaned = {key for key, (owner, checkpoint) in owners(dynamodb, application).items()
                         if owner == "w2" and checkpoint != "SHARD_END"}
+            assert orphaned, "w2 died holding no unfinished lease: nothing to take over"
             while True:
                 leases = owners(dynamodb, application)
                 if all(leases[key][0] in ("w0", "w1") or leases[key][1] == "SHARD_END" for key in orphaned):
@@ -205,6 +218,7 @@ def run_scenario(tmp_path: Path, scenario: Scenario) -> None:
             assert workers[name].wait(timeout=30) == 0
         logs = read_logs(log_dir)
         check_logs(logs, written, takeover_seconds, killed_wall_time)
+        check_lineage(logs, stream_parents(make_client("dynamodbstreams", server.endpoint), table))
         # A graceful stop hands the leases over at once: nobody owns one afterwards.
         assert {owner for owner, _ in owners(dynamodb, application).values()} <= {None, "w2"}
     except BaseException:
@@ -218,6 +232,27 @@ def run_scenario(tmp_path: Path, scenario: Scenario) -> None:
                 process.kill()
                 process.wait()
         stop_server(server)
+
+
+def stream_parents(streams: Any, table: str) -> dict[str, str | None]:
+    """shard id -> parent shard id, for every shard the table's stream lists."""
+    arn = streams.list_streams(TableName=table)["Streams"][0]["StreamArn"]
+    parents: dict[str, str | None] = {}
+    arguments: dict[str, Any] = {"StreamArn": arn}
+    while True:
+        description = streams.describe_stream(**arguments)["StreamDescription"]
+        parents.update((shard["ShardId"], shard.get("ParentShardId")) for shard in description["Shards"])
+        if not description.get("LastEvaluatedShardId"):
+            return parents
+        arguments["ExclusiveStartShardId"] = description["LastEvaluatedShardId"]
+
+
+def check_lineage(logs: Logs, parents: dict[str, str | None]) -> None:
+    """The run really crossed shard generations: records were processed both from shards and from their
+    children (made by the splits and rollovers), so the ordering checks above covered hand-overs along lineage."""
+    processed = {p.shard for p in logs.processings}
+    assert processed <= set(parents), "records came from shards the stream does not list"
+    assert any(parents[shard] in processed for shard in processed), "no child shard of a processed shard was read"
 
 
 def check_logs(
@@ -258,12 +293,22 @@ def check_logs(
         assert times == sorted(times), f"{key}: versions first processed out of order"
 
     # Duplicates only where no checkpoint covered the record: at most one processing of a record is covered by a
-    # successful checkpoint of its own tenure, since a checkpoint fails once another worker took the lease.
+    # successful checkpoint of its own tenure, since a checkpoint fails once another worker took the lease. And
+    # every processing but one is an uncovered one in a tenure that ended without handing the lease over: the
+    # killed worker's (so after its last checkpoint), or one whose lease was taken away (lease_lost: a steal for
+    # balance, which KCL's model allows). A graceful stop or a shard end never leaves records to do again.
+    def redone_by_design(p: Processing) -> bool:
+        tenure = (p.worker, p.shard, p.tenure)
+        return not covered(logs, p) and (p.worker == "w2" or logs.tenure_end.get(tenure) == "lease_lost")
+
     duplicates = 0
     for record, processings in by_record.items():
         if len(processings) > 1:
             duplicates += 1
             assert sum(covered(logs, p) for p in processings) <= 1, f"{record} processed again after a checkpoint"
+            unexplained = [(p.worker, p.shard, p.tenure, logs.tenure_end.get((p.worker, p.shard, p.tenure)))
+                           for p in processings if not redone_by_design(p)]
+            assert len(unexplained) <= 1, f"{record} processed again after {unexplained}"
     # Records the killed worker had checkpointed are never processed by the workers that took its leases over.
     killed_covered = {(p.shard, p.sequence) for p in logs.processings if p.worker == "w2" and covered(logs, p)}
     for p in logs.processings:

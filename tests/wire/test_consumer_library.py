@@ -319,3 +319,60 @@ def test_a_stolen_lease_ends_with_lease_lost(dynamodb: Any, running: Callable[..
     worker.stop()
     stolen = lease_table.get_lease(shard)
     assert stolen is not None and stolen.owner == "thief"  # the victim's stop did not release someone else's lease
+
+
+def test_a_stop_during_a_failed_batch_does_not_checkpoint_past_it(
+    dynamodb: Any, running: Callable[..., Running]
+) -> None:
+    table, application = stream_table(dynamodb), unique_name("billing")
+    put_keys(dynamodb, table, ["k0"])
+    failed = threading.Event()
+
+    class Failing(RecordProcessor):
+        def process_records(self, records: list[dict[str, Any]], checkpointer: Checkpointer) -> None:
+            failed.set()
+            raise RuntimeError("the billing backend is down")
+
+        def shutdown_requested(self, checkpointer: Checkpointer) -> None:
+            checkpointer.checkpoint()  # as the guide advises: store what is finished, which is nothing here
+
+    # A long back-off: the stop arrives while the failed batch waits to be handed over again.
+    slow_retry = ConsumerConfig(**{**FAST.__dict__, "backoff_seconds": 10.0, "max_backoff_seconds": 10.0})
+    worker = running(table, application, Failing, config=slow_retry)
+    assert failed.wait(20)
+    worker.stop()
+    assert {item["checkpoint"]["S"] for item in leases(dynamodb, application).values()} == {"TRIM_HORIZON"}
+    # So the next worker gets the record that was never processed.
+    collected = Collected()
+    second = running(table, application, collected.factory("b"))
+    wait_for(lambda: collected.delivered("b") == ["k0"])
+    second.stop()
+
+
+def test_the_default_shutdown_checkpoints_what_was_processed(
+    dynamodb: Any, running: Callable[..., Running]
+) -> None:
+    table, application = stream_table(dynamodb), unique_name("billing")
+    put_keys(dynamodb, table, ["k0", "k1", "k2"])
+    lock = threading.Lock()
+    last_by_shard: dict[str, str] = {}
+    processed: list[str] = []
+
+    class NeverCheckpoints(RecordProcessor):
+        def initialize(self, shard_id: str, starting_sequence_number: str) -> None:
+            self.shard_id = shard_id
+
+        def process_records(self, records: list[dict[str, Any]], checkpointer: Checkpointer) -> None:
+            with lock:
+                processed.extend(record["dynamodb"]["Keys"]["pk"]["S"] for record in records)
+                last_by_shard[self.shard_id] = records[-1]["dynamodb"]["SequenceNumber"]
+
+    worker = running(table, application, NeverCheckpoints)
+    wait_for(lambda: sorted(processed) == ["k0", "k1", "k2"])
+    worker.stop()
+    # Each shard's lease holds its last record: a graceful stop checkpoints, then hands the lease over.
+    stored = leases(dynamodb, application)
+    assert last_by_shard
+    for shard, sequence in last_by_shard.items():
+        assert stored[shard]["checkpoint"]["S"] == sequence
+    assert all("leaseOwner" not in item for item in stored.values())

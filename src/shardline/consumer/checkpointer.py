@@ -26,6 +26,8 @@ class Checkpointer:
         self._table = table
         self._held = held
         self._largest_permitted: str | None = None
+        # The last record of the last batch process_records returned from: where a failed batch falls back to.
+        self._last_accepted: str | None = None
         self._at_shard_end = False
         self._closed = False
 
@@ -45,8 +47,8 @@ class Checkpointer:
             raise LeaseLostError(f"lease of shard {self.shard_id} was lost; checkpoint not stored")
         if sequence_number is None:
             value = SHARD_END if self._at_shard_end else self._largest_permitted
-            if value is None:
-                return  # nothing handed over yet: the stored checkpoint is already right
+            if value is None or self._already_covered(value):
+                return  # nothing handed over yet, or a checkpoint(seq) inside a failed batch went further
         else:
             value = self._validated(sequence_number)
         with self._held.lock:
@@ -56,6 +58,12 @@ class Checkpointer:
                 raise LeaseLostError(f"lease of shard {self.shard_id} was lost; checkpoint not stored")
             self._held.lease = stored
         log.debug("shard %s checkpointed at %s", self.shard_id, value)
+
+    def _already_covered(self, value: str) -> bool:
+        current = self._held.lease.checkpoint
+        if value == SHARD_END or current in (TRIM_HORIZON, LATEST, SHARD_END):
+            return False
+        return int(value) < int(current)
 
     def _validated(self, sequence_number: str) -> str:
         value = _sequence_value(sequence_number)
@@ -75,6 +83,15 @@ class Checkpointer:
 
     def handed_over(self, sequence_number: str) -> None:
         self._largest_permitted = sequence_number
+
+    def accepted(self) -> None:
+        """process_records returned: its batch is done as far as a later checkpoint() is concerned."""
+        self._last_accepted = self._largest_permitted
+
+    def rejected(self) -> None:
+        """process_records raised: its batch comes again, so a checkpoint() before then (say in
+        shutdown_requested) must not store a position past it, or the batch would be skipped for good."""
+        self._largest_permitted = self._last_accepted
 
     def reached_shard_end(self) -> None:
         self._at_shard_end = True

@@ -24,7 +24,10 @@ LEASE_COUNTER = "leaseCounter"
 CHECKPOINT = "checkpoint"
 CHECKPOINT_SUB_SEQUENCE = "checkpointSubSequenceNumber"
 OWNER_SWITCHES = "ownerSwitchesSinceCheckpoint"
-PARENT_SHARD_IDS = "parentShardIds"
+# KCL's name, singular although it holds a string set (KinesisClientLeaseSerializer and DynamoDBLeaseSerializer).
+PARENT_SHARD_ID = "parentShardId"
+# What shardline wrote before it used KCL's name; still read, so that existing lease tables keep their lineage.
+EARLIER_PARENT_SHARD_IDS = "parentShardIds"
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,9 @@ class Lease:
             owner=owner,
             counter=int(item.get(LEASE_COUNTER, {}).get("N", "0")),
             checkpoint=item.get(CHECKPOINT, {}).get("S", TRIM_HORIZON),
-            parent_shard_ids=tuple(sorted(item.get(PARENT_SHARD_IDS, {}).get("SS", []))),
+            parent_shard_ids=tuple(sorted(
+                item.get(PARENT_SHARD_ID, item.get(EARLIER_PARENT_SHARD_IDS, {})).get("SS", [])
+            )),
             owner_switches_since_checkpoint=int(item.get(OWNER_SWITCHES, {}).get("N", "0")),
         )
 
@@ -65,7 +70,7 @@ class Lease:
         if self.owner is not None:
             item[LEASE_OWNER] = {"S": self.owner}
         if self.parent_shard_ids:  # a string set cannot be empty
-            item[PARENT_SHARD_IDS] = {"SS": list(self.parent_shard_ids)}
+            item[PARENT_SHARD_ID] = {"SS": list(self.parent_shard_ids)}
         return item
 
 
@@ -149,7 +154,9 @@ class LeaseTable:
 
     def take(self, lease: Lease, owner: str) -> Lease | None:
         """Takes a lease as last seen: succeeds only if nobody changed it since (same counter and owner)."""
-        switches = lease.owner_switches_since_checkpoint + (0 if lease.owner == owner else 1)
+        # KCL counts a switch only away from another owner: taking a new or released lease is none.
+        switched = lease.owner is not None and lease.owner != owner
+        switches = lease.owner_switches_since_checkpoint + (1 if switched else 0)
         taken = replace(lease, owner=owner, counter=lease.counter + 1, owner_switches_since_checkpoint=switches)
         return self._update(
             lease, taken, "SET #owner = :owner, #counter = :new_counter, #switches = :switches",

@@ -157,16 +157,18 @@ class ShardConsumer:
         """Hands one batch over until the processor accepts it; False if the consumer must leave first."""
         if self._context.config.deserialize_images:
             records = [deserialize_record(record) for record in records]
-        checkpointer.handed_over(records[-1]["dynamodb"]["SequenceNumber"])
         pause = self._context.config.backoff_seconds
         while True:
+            checkpointer.handed_over(records[-1]["dynamodb"]["SequenceNumber"])
             try:
                 processor.process_records(records, checkpointer)
+                checkpointer.accepted()
                 return True
             except LeaseLostError:
                 self.held.lost.set()
                 return False
             except Exception:
+                checkpointer.rejected()
                 log.exception("shard %s: process_records failed; the batch is handed over again", self.shard_id)
             if self._wait(pause):
                 return False

@@ -108,3 +108,34 @@ def test_a_closed_checkpointer_refuses(table: LeaseTable) -> None:
     checkpointer.close()
     with pytest.raises(ShutdownCheckpointError):
         checkpointer.checkpoint()
+
+
+def test_after_a_failed_batch_checkpoint_stores_the_batch_before_it(table: LeaseTable) -> None:
+    checkpointer = Checkpointer(table, held_lease(table))
+    checkpointer.handed_over("100")
+    checkpointer.accepted()
+    checkpointer.handed_over("200")
+    checkpointer.rejected()  # process_records raised: the batch up to 200 comes again
+    checkpointer.checkpoint()
+    assert stored_checkpoint(table) == "100"
+    with pytest.raises(InvalidCheckpointError):
+        checkpointer.checkpoint("150")
+
+
+def test_a_failed_batch_never_moves_a_checkpoint_it_stored_backwards(table: LeaseTable) -> None:
+    checkpointer = Checkpointer(table, held_lease(table))
+    checkpointer.handed_over("100")
+    checkpointer.accepted()
+    checkpointer.handed_over("300")
+    checkpointer.checkpoint("250")  # part of the batch was done before process_records raised
+    checkpointer.rejected()
+    checkpointer.checkpoint()
+    assert stored_checkpoint(table) == "250"
+
+
+def test_a_failed_first_batch_leaves_the_stored_position(table: LeaseTable) -> None:
+    checkpointer = Checkpointer(table, held_lease(table))
+    checkpointer.handed_over("100")
+    checkpointer.rejected()
+    checkpointer.checkpoint()
+    assert stored_checkpoint(table) == TRIM_HORIZON

@@ -39,9 +39,18 @@ def test_a_lease_item_uses_kcl_attribute_names(dynamodb: Any, table: LeaseTable)
         "leaseCounter": {"N": "1"},
         "checkpoint": {"S": "TRIM_HORIZON"},
         "checkpointSubSequenceNumber": {"N": "0"},
-        "ownerSwitchesSinceCheckpoint": {"N": "1"},
-        "parentShardIds": {"SS": ["shardId-0"]},
+        "ownerSwitchesSinceCheckpoint": {"N": "0"},  # taking a lease nobody owned is no owner switch (KCL)
+        "parentShardId": {"SS": ["shardId-0"]},  # KCL's name: singular, a string set
     }
+
+
+def test_a_lease_written_with_the_earlier_parent_attribute_keeps_its_lineage(dynamodb: Any, table: LeaseTable) -> None:
+    dynamodb.put_item(TableName=table.table_name, Item={
+        "leaseKey": {"S": "shardId-2"}, "leaseCounter": {"N": "4"}, "checkpoint": {"S": "TRIM_HORIZON"},
+        "parentShardIds": {"SS": ["shardId-1"]},
+    })
+    stored = table.get_lease("shardId-2")
+    assert stored is not None and stored.parent_shard_ids == ("shardId-1",)
 
 
 def test_a_lease_is_created_only_once(table: LeaseTable) -> None:
@@ -67,8 +76,11 @@ def test_renewal_fails_once_the_lease_was_taken(table: LeaseTable) -> None:
     assert mine is not None
     mine = table.renew(mine)
     assert mine is not None and mine.counter == 2
+    assert mine.owner_switches_since_checkpoint == 0
     stolen = table.take(mine, "b")
-    assert stolen is not None and stolen.owner_switches_since_checkpoint == 2
+    assert stolen is not None and stolen.owner_switches_since_checkpoint == 1
+    stored = table.get_lease("s")
+    assert stored is not None and stored.owner_switches_since_checkpoint == 1
     assert table.renew(mine) is None
     assert table.checkpoint(mine, "100") is None
 
