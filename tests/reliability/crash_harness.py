@@ -1,6 +1,6 @@
-"""The crash-consistency campaign: concurrent writers against a server with streams and a trigger mapping,
-SIGKILL at random moments, restart on the same data, and at the end a verification of the items, of the stream
-records and of the trigger's work against its checkpoints (trigger_audit.py)."""
+"""The crash-consistency campaign: concurrent writers against a server (or several sharing a PostgreSQL
+database) with streams and a trigger mapping, SIGKILL at random moments, restart on the same store, and at the
+end a verification of the items, of the stream records and of the trigger's work against its checkpoints."""
 
 from __future__ import annotations
 
@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from tests.reliability.concurrent_writers import TABLE_SCHEMA, Ledger, Writer, final_state, new_item
+from tests.reliability.crash_stores import CrashStore, SqliteStore
 from tests.reliability.history_check import check_history
 from tests.reliability.server_control import RunningServer, client, launch
 from tests.reliability.trigger_audit import (
+    CATCH_UP_SECONDS,
     Snapshot,
     TriggerReport,
     ledger_env,
-    read_checkpoints,
     verify_trigger,
     wait_for_catch_up,
     write_triggers_file,
@@ -39,6 +40,9 @@ TRIGGER_LEASE_SECONDS = 3.0
 SHARD_ROLLOVER_SECONDS = 6.0
 # In a round that waits for the trigger, how long at most before the kill timer starts anyway.
 TRIGGER_PROGRESS_WAIT_SECONDS = 5.0
+# With several processes, they die one after another within this: less than the time a dead holder's trigger
+# lease takes to lapse, so a survivor never takes the mapping over within one generation of processes.
+KILL_SPREAD_SECONDS = 0.5
 
 
 @dataclass
@@ -64,24 +68,32 @@ class CampaignReport:
 
 @dataclass
 class _TriggerRun:
+    """The trigger's side of the campaign. A generation is the set of processes started together after a kill;
+    the audit's incarnation number is the generation's."""
+
     ledger: Path
-    data_dir: Path
+    store: CrashStore
     snapshots: list[Snapshot] = field(default_factory=list)
-    server_pids: list[int] = field(default_factory=list)
-    lease_lapses: set[int] = field(default_factory=set)  # servers that logged a lost trigger lease
-    _log_offset: int = 0
+    generations: list[tuple[int, ...]] = field(default_factory=list)  # server process ids, by generation
+    lease_lapses: set[int] = field(default_factory=set)  # generations in which a server lost its lease
+    _log_offsets: list[int] = field(default_factory=list)
 
-    def started(self, server: RunningServer, log_offset: int) -> None:
-        self.server_pids.append(server.process.pid)
-        self._log_offset = log_offset
+    def started(self, servers: list[RunningServer], log_offsets: list[int]) -> None:
+        self.generations.append(tuple(server.process.pid for server in servers))
+        self._log_offsets = log_offsets
 
-    def ended(self, server: RunningServer) -> Snapshot:
-        """After the server died or stopped: its checkpoints on disk, and whether it lost its lease (under
-        load a renewal can time out; the runtime then restarts its shard workers from the checkpoint)."""
-        incarnation = len(self.server_pids) - 1
-        if "lease lost" in server.log_path.read_bytes()[self._log_offset:].decode("utf-8", "replace"):
-            self.lease_lapses.add(incarnation)
-        snapshot = Snapshot(incarnation, read_checkpoints(self.data_dir))
+    def ended(self, servers: list[RunningServer]) -> Snapshot:
+        """After the generation died or stopped: its checkpoints in the store, and whether it lost its lease
+        (under load a renewal can time out; the runtime then restarts its shard workers from the
+        checkpoint). With several processes a failed renewal counts too: the other may take the mapping over
+        before the failing one gives up."""
+        generation = len(self.generations) - 1
+        signs = ("lease lost",) if len(servers) == 1 else ("lease lost", "lease renewal failed")
+        for server, offset in zip(servers, self._log_offsets, strict=True):
+            log = server.log_path.read_bytes()[offset:].decode("utf-8", "replace")
+            if any(sign in log for sign in signs):
+                self.lease_lapses.add(generation)
+        snapshot = Snapshot(generation, self.store.read_checkpoints())
         self.snapshots.append(snapshot)
         return snapshot
 
@@ -98,69 +110,92 @@ class _TriggerRun:
 
 
 def run_campaign(
-    root: Path, kills: int, seed: int, extra_args: tuple[str, ...] = (), *, with_trigger: bool = True
+    root: Path, kills: int, seed: int, extra_args: tuple[str, ...] = (), *, with_trigger: bool = True,
+    store: CrashStore | None = None, processes: int = 1,
 ) -> CampaignReport:
+    """`kills` rounds of writes, each ended by SIGKILLs of all `processes` servers on `store` (SQLite under
+    root/data by default; several processes need a shared store such as PostgreSQL)."""
     rng = random.Random(seed)
-    data_dir = root / "data"
+    backing: CrashStore = store if store is not None else SqliteStore(root / "data")
     trigger: _TriggerRun | None = None
-    args = extra_args
+    args = (*backing.server_args(), *extra_args)
     env: dict[str, str] = {}
     if with_trigger:
-        trigger = _TriggerRun(root / "trigger-ledger.jsonl", data_dir)
+        trigger = _TriggerRun(root / "trigger-ledger.jsonl", backing)
         env = ledger_env(trigger.ledger)
-        args = (*extra_args, "--triggers", str(write_triggers_file(root, HOT_TABLE)),
+        args = (*args, "--triggers", str(write_triggers_file(root, HOT_TABLE)),
                 "--trigger-lease-seconds", str(TRIGGER_LEASE_SECONDS),
                 "--shard-rollover-seconds", str(SHARD_ROLLOVER_SECONDS))
-    log_path = root / f"{data_dir.name}-server.log"
+    log_paths = [root / f"{backing.data_dir(slot).name}-server.log" for slot in range(processes)]
+    servers: list[RunningServer] = []
 
-    def start() -> RunningServer:
-        offset = log_path.stat().st_size if log_path.exists() else 0
-        started = launch(data_dir, *args, env=env, log_path=log_path)
+    def start() -> None:
+        offsets = [path.stat().st_size if path.exists() else 0 for path in log_paths]
+        servers.clear()
+        for slot, log_path in enumerate(log_paths):
+            servers.append(launch(backing.data_dir(slot), *args, env=env, log_path=log_path))
         if trigger is not None:
-            trigger.started(started, offset)
-        return started
+            trigger.started(servers, offsets)
 
-    server = start()
-    setup = client(server.endpoint)
-    setup.create_table(TableName=HOT_TABLE, StreamSpecification=STREAM, **TABLE_SCHEMA)
-    setup.create_table(TableName=SIDE_TABLE, StreamSpecification=STREAM, **TABLE_SCHEMA)
-    for key in KEYS:
-        setup.put_item(TableName=HOT_TABLE, Item=new_item(key))
-    ledger = Ledger()
     report = CampaignReport()
     try:
+        start()
+        setup = client(servers[0].endpoint)
+        setup.create_table(TableName=HOT_TABLE, StreamSpecification=STREAM, **TABLE_SCHEMA)
+        setup.create_table(TableName=SIDE_TABLE, StreamSpecification=STREAM, **TABLE_SCHEMA)
+        for key in KEYS:
+            setup.put_item(TableName=HOT_TABLE, Item=new_item(key))
+        ledger = Ledger()
         for round_number in range(kills):
             # Half the rounds wait for the trigger to be at work, so that kills land mid-batch too.
             before_kill = trigger.wait_for_progress if trigger is not None and rng.random() < 0.5 else None
-            _one_round(server, ledger, rng, round_number, before_kill)
-            server.kill()
-            report.kills += 1
+            _one_round(servers, ledger, rng, round_number, before_kill)
+            report.kills += len(servers)
             if trigger is not None:
-                trigger.ended(server)
-            server = start()
-        _verify(server, ledger, report)
+                trigger.ended(servers)
+            start()
+        _verify(servers[0], ledger, report)
         if trigger is not None:
-            _verify_trigger(server, trigger, report)
+            _verify_trigger(servers, trigger, report)
     finally:
-        if server.alive():
-            server.stop()
+        for server in servers:
+            if server.alive():
+                server.stop()
+    report.problems.extend(_logged_errors(log_paths))
     return report
 
 
-def _verify_trigger(server: RunningServer, trigger: _TriggerRun, report: CampaignReport) -> None:
-    """Lets the trigger finish the stream, stops the server gracefully and checks the ledger against the
+def _logged_errors(log_paths: list[Path]) -> list[str]:
+    """A kill may cut a request off, but no server should log an error doing its own work (an upkeep pass
+    that failed was how two processes' shard race showed)."""
+    problems: list[str] = []
+    for path in log_paths:
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            if " ERROR " in line or line.startswith("Traceback"):
+                problems.append(f"{path.name}: {line[:200]}")
+    return problems
+
+
+def _verify_trigger(servers: list[RunningServer], trigger: _TriggerRun, report: CampaignReport) -> None:
+    """Lets the trigger finish the stream, stops the servers gracefully and checks the ledger against the
     stream and every checkpoint snapshot, the final one included."""
+    server = servers[0]
     dynamodb = client(server.endpoint)
     arn = dynamodb.describe_table(TableName=HOT_TABLE)["Table"]["LatestStreamArn"]
     by_shard = read_stream(server, dynamodb, HOT_TABLE)
     event_ids = {record["eventID"] for records in by_shard.values() for record in records}
     if not wait_for_catch_up(trigger.ledger, event_ids):
         report.problems.append("the trigger did not finish the stream's records in time")
-    stopped = server.stop()
-    if stopped != 0:
-        report.problems.append(f"the last server exited with {stopped} on SIGTERM")
-    final = trigger.ended(server)
-    verdict = verify_trigger(arn, by_shard, read_ledger(trigger.ledger), trigger.snapshots, trigger.server_pids,
+    # The ledger can be complete before the last generation has checkpointed anything: a killed server's
+    # orphaned worker may have finished a batch that the new lease holder has still to repeat and checkpoint.
+    if not _wait_for_checkpoints(trigger.store, arn, by_shard):
+        report.problems.append("the trigger's checkpoints did not reach the stream's last records in time")
+    for running in servers:
+        stopped = running.stop()
+        if stopped != 0:
+            report.problems.append(f"the last server {running.process.pid} exited with {stopped} on SIGTERM")
+    final = trigger.ended(servers)
+    verdict = verify_trigger(arn, by_shard, read_ledger(trigger.ledger), trigger.snapshots, trigger.generations,
                              frozenset(trigger.lease_lapses))
     for shard_id, records in by_shard.items():
         # After a graceful stop with everything handled, no shard owes a record: a restart repeats nothing.
@@ -172,14 +207,26 @@ def _verify_trigger(server: RunningServer, trigger: _TriggerRun, report: Campaig
     report.problems.extend(verdict.problems)
 
 
+def _wait_for_checkpoints(store: CrashStore, arn: str, by_shard: dict[str, list[dict[str, Any]]]) -> bool:
+    last = {shard_id: records[-1]["dynamodb"]["SequenceNumber"] for shard_id, records in by_shard.items() if records}
+    deadline = time.monotonic() + CATCH_UP_SECONDS
+    while time.monotonic() < deadline:
+        positions = store.read_checkpoints(servers_running=True)
+        if all(positions.get((arn, shard_id)) == sequence for shard_id, sequence in last.items()):
+            return True
+        time.sleep(0.2)
+    return False
+
+
 def _one_round(
-    server: RunningServer, ledger: Ledger, rng: random.Random, round_number: int,
+    servers: list[RunningServer], ledger: Ledger, rng: random.Random, round_number: int,
     before_kill: Callable[[], None] | None = None,
 ) -> None:
-    """Writers run until the server is killed under them, at a random moment (after before_kill returns)."""
+    """Writers, spread over the servers, run until the servers are killed under them at random moments (after
+    before_kill returns): with several, one after another, the survivors serving on meanwhile."""
     writers = [
-        Writer(f"r{round_number}w{index}", client(server.endpoint, read_timeout=20), HOT_TABLE, KEYS, ledger,
-               rng.randrange(2**32), side_table=SIDE_TABLE)
+        Writer(f"r{round_number}w{index}", client(servers[index % len(servers)].endpoint, read_timeout=20),
+               HOT_TABLE, KEYS, ledger, rng.randrange(2**32), side_table=SIDE_TABLE)
         for index in range(WRITERS)
     ]
     stop = threading.Event()
@@ -198,7 +245,11 @@ def _one_round(
     if before_kill is not None:
         before_kill()
     time.sleep(rng.uniform(0.05, 0.6))
-    server.kill()
+    victims = rng.sample(servers, len(servers))
+    for index, victim in enumerate(victims):
+        if index:
+            time.sleep(rng.uniform(0, KILL_SPREAD_SECONDS / (len(servers) - 1)))
+        victim.kill()
     stop.set()
     for thread in threads:
         thread.join(timeout=60)

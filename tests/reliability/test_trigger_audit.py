@@ -109,3 +109,31 @@ def test_a_repeat_by_a_server_that_lost_its_lease_is_counted_not_blamed() -> Non
     verdict = verify_trigger(ARN, STREAM, ledger, CLEAN_SNAPSHOTS, SERVERS, lease_lapses=frozenset({2}))
     assert verdict.problems == []
     assert (verdict.repeated, verdict.repeated_after_lease_loss) == (1, 1)
+
+
+# Two processes sharing a database per generation: (101, 111) killed, (202, 222) killed, (303, 333) stopped.
+GENERATIONS = [(101, 111), (202, 222), (303, 333)]
+
+
+def test_generations_of_two_processes_are_one_incarnation_each() -> None:
+    # The mapping moves between the processes across generations (here 111 ran it first, then 202): clean.
+    ledger = [Handled("a1", 10, "x", 111), Handled("b1", 15, "y", 111), *CLEAN_LEDGER[2:]]
+    verdict = verify_trigger(ARN, STREAM, ledger, CLEAN_SNAPSHOTS, GENERATIONS)
+    assert verdict.problems == []
+    assert verdict.positions_checked == 5
+
+
+def test_a_repeat_by_the_other_process_of_the_same_generation_is_blamed() -> None:
+    # Both processes of generation 2 handled a3 although neither was killed nor lost its lease in between.
+    ledger = [*CLEAN_LEDGER, Handled("a3", 30, "x", 333)]
+    verdict = verify_trigger(ARN, STREAM, ledger, CLEAN_SNAPSHOTS, GENERATIONS)
+    assert any("a3 handled 2 times by server 2" in found for found in verdict.problems), verdict.problems
+    lapsed = verify_trigger(ARN, STREAM, ledger, CLEAN_SNAPSHOTS, GENERATIONS, lease_lapses=frozenset({2}))
+    assert lapsed.problems == []
+    assert lapsed.repeated_after_lease_loss == 1
+
+
+def test_a_checkpoint_ahead_of_both_processes_of_a_generation_is_blamed() -> None:
+    # a2 was finished only by generation 1, yet generation 0's checkpoint claimed it.
+    verdict = verify_trigger(ARN, STREAM, CLEAN_LEDGER, [at(0, A="20"), *CLEAN_SNAPSHOTS[1:]], GENERATIONS)
+    assert any("checkpoint 20 after server 0 is ahead" in found for found in verdict.problems), verdict.problems

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections import Counter, defaultdict
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,12 +87,14 @@ class TriggerReport:
 
 def verify_trigger(
     stream_arn: str, by_shard: dict[str, list[dict[str, Any]]], handled: list[Handled],
-    snapshots: list[Snapshot], server_pids: list[int], lease_lapses: frozenset[int] = frozenset(),
+    snapshots: list[Snapshot], server_pids: Sequence[int | Collection[int]],
+    lease_lapses: frozenset[int] = frozenset(),
 ) -> TriggerReport:
     """stream_arn's records by shard (GetRecords order) against the ledger and the checkpoint snapshots;
-    server_pids[i] is the process id of server number i (the last one stopped gracefully, not killed);
-    lease_lapses holds the servers that logged a lost trigger lease (their workers restarted from the
-    checkpoint, so they may repeat records without a kill)."""
+    server_pids[i] is the process id of server number i, or the ids of the processes of generation i when
+    several share a database (the last stopped gracefully, not killed); lease_lapses holds the servers that
+    logged a lost trigger lease (their workers restarted from the checkpoint, so they may repeat records
+    without a kill)."""
     report = TriggerReport(handled=len(handled))
     shard_of: dict[str, str] = {}
     sequence_of: dict[str, int] = {}
@@ -101,7 +104,9 @@ def verify_trigger(
             sequence_of[record["eventID"]] = int(record["dynamodb"]["SequenceNumber"])
     report.stream_records = len(shard_of)
     report.shards = len(by_shard)
-    incarnation_of = {pid: index for index, pid in enumerate(server_pids)}
+    incarnation_of = {
+        pid: index for index, pids in enumerate(server_pids) for pid in ((pids,) if isinstance(pids, int) else pids)
+    }
     handlings: dict[str, list[int]] = defaultdict(list)  # eventID → incarnations, in ledger order
     for entry in handled:
         if entry.event_id not in shard_of:

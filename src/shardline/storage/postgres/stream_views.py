@@ -53,6 +53,7 @@ class StreamWriteMixin:
     if TYPE_CHECKING:
         _pending: Pending
         _may_wait: bool
+        _stream_sql: StreamReadStatements
 
         def _rows(self, statement: str, parameters: tuple[object, ...] | list[object] = ()) -> Rows: ...
 
@@ -74,6 +75,38 @@ class StreamWriteMixin:
         rows = self._rows(statement, (table_id,))
         shards = [OpenShard(int(no), int(lower), int(upper), int(last)) for no, lower, upper, last in rows]
         self._pending.appends.lock(table_id, shards)
+
+    # A write view's shard listing locks the open shards it shows (as appends do: in shard order, NOWAIT unless
+    # the work may wait), because its caller acts on them: upkeep rolls a listed shard over, disabling a stream
+    # closes its listed shards. Unlocked, another process could close a listed shard between the listing and
+    # close_shard, which then finds no open shard and fails the whole work (found by two processes' upkeep).
+    # Waiting for the lock re-reads the row, so a shard closed meanwhile is listed closed, with its children.
+    _LOCK_STREAM_SHARDS = (
+        "SELECT shard_no FROM stream_shards WHERE stream_id = %s AND ending_sequence IS NULL ORDER BY shard_no"
+        " FOR UPDATE"
+    )
+    _LOCK_TABLE_SHARDS = (
+        "SELECT shard_no FROM stream_shards WHERE table_id = %s AND ending_sequence IS NULL ORDER BY shard_no"
+        " FOR UPDATE"
+    )
+
+    def list_shards(self, stream_id: int) -> list[StoredShard]:
+        return self._locked_listing(self._LOCK_STREAM_SHARDS, self._stream_sql.list_shards, stream_id)
+
+    def list_open_shards(self, table_id: str) -> list[StoredShard]:
+        return self._locked_listing(self._LOCK_TABLE_SHARDS, self._stream_sql.list_open_shards, table_id)
+
+    def _locked_listing(self, lock: str, listing: str, key: int | str) -> list[StoredShard]:
+        self._before_stream_statement()
+        statement = lock if self._may_wait else lock + " NOWAIT"
+        locked: set[int] = set()
+        while True:
+            locked.update(int(row[0]) for row in self._rows(statement, (key,)))
+            # The listing is a later statement: it may show a shard opened since the lock statement (a child of
+            # one closed meanwhile), which is then locked too before anything is answered.
+            shards = [stored_shard(row) for row in self._rows(listing, (key,))]
+            if all(shard.shard_no in locked for shard in shards if shard.is_open):
+                return shards
 
     def create_stream(self, stream: StoredStream) -> StoredStream:
         rows = self._rows(
