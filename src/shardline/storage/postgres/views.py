@@ -8,28 +8,27 @@ caught the error.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 import orjson
 import psycopg
 
 from shardline.errors import StorageError
-from shardline.storage.backend import HashSegment, ItemKey, KeyRange, StoredTable
+from shardline.storage.backend import ItemKey, StoredTable
 from shardline.storage.postgres import prepared
 from shardline.storage.postgres.index_views import IndexReadMixin, IndexWriteMixin
 from shardline.storage.postgres.key_locks import KeyLocks
 from shardline.storage.postgres.pending import Pending
 from shardline.storage.postgres.purge_views import PurgeWriteMixin
 from shardline.storage.postgres.sql_access import Rows, SqlAccess, SqlSession
-from shardline.storage.postgres.stream_views import StreamReadMixin, StreamWriteMixin
+from shardline.storage.postgres.stream_views import POSTGRES, StreamReadMixin, StreamWriteMixin
 from shardline.storage.postgres.trigger_views import TriggerReadMixin, TriggerWriteMixin
+from shardline.storage.sql.item_reads import ItemReadStatements, SqlItemReads
+from shardline.storage.sql.stored_json import decode_item, encode_definition
 from shardline.values.key_codec import partition_hash
 from shardline.values.types import Item
 
-CHUNK_ROWS = 256
-MIN_HASH = -(2**63)
-MAX_HASH = 2**63 - 1
 DEFINITION_CACHE_SIZE = 1024
 
 _TABLE_COLUMNS = "t.name, t.table_id, t.version, t.definition, coalesce(c.item_count, 0), coalesce(c.size_bytes, 0)"
@@ -57,18 +56,10 @@ class DefinitionCache:
         return decoded
 
 
-def encode_definition(definition: Mapping[str, Any]) -> bytes:
-    try:
-        return orjson.dumps(definition)
-    except TypeError as error:
-        raise StorageError(f"table definition is not JSON: {error}") from error
+class PostgresReadView(SqlItemReads, IndexReadMixin, StreamReadMixin, TriggerReadMixin, SqlAccess):
+    # Plain range reads here; a write view share-locks the rows they return (see PostgresWriteView).
+    _item_sql = ItemReadStatements.written_for(POSTGRES)
 
-
-def decode_item(blob: bytes) -> Item:
-    return cast(Item, orjson.loads(blob))
-
-
-class PostgresReadView(IndexReadMixin, StreamReadMixin, TriggerReadMixin, SqlAccess):
     def __init__(
         self, cursor: psycopg.Cursor[tuple[Any, ...]], definitions: DefinitionCache, session: SqlSession | None = None
     ) -> None:
@@ -96,94 +87,10 @@ class PostgresReadView(IndexReadMixin, StreamReadMixin, TriggerReadMixin, SqlAcc
             )
         return [str(row[0]) for row in rows]
 
-    # Plain reads here; a write view overrides these to lock what it reads (see PostgresWriteView).
-    _ITEM_LOCK = ""
-
     def get_item(self, table_id: str, key: ItemKey) -> Item | None:
         parameters = (table_id, partition_hash(key.partition), key.partition, key.sort)
         rows = self._rows_prepared(prepared.GET_ITEM, parameters)
         return decode_item(rows[0][1]) if rows else None
-
-    def query_items(
-        self, table_id: str, partition: bytes, key_range: KeyRange, forward: bool,
-        exclusive_start: ItemKey | None, limit: int,
-    ) -> Iterator[tuple[ItemKey, Item]]:
-        conditions = ["table_id = %s", "partition_hash = %s", "pk = %s"]
-        parameters: list[object] = [table_id, partition_hash(partition), partition]
-        if key_range.lower is not None:
-            conditions.append("sk >= %s" if key_range.lower_inclusive else "sk > %s")
-            parameters.append(key_range.lower)
-        if key_range.upper is not None:
-            conditions.append("sk <= %s" if key_range.upper_inclusive else "sk < %s")
-            parameters.append(key_range.upper)
-        after = "sk > %s" if forward else "sk < %s"
-        order = "ASC" if forward else "DESC"
-        base = " AND ".join(conditions)
-        lock = self._ITEM_LOCK
-        with_cursor = f"SELECT sk, item FROM items WHERE {base} AND {after} ORDER BY sk {order} LIMIT %s{lock}"
-        without_cursor = f"SELECT sk, item FROM items WHERE {base} ORDER BY sk {order} LIMIT %s{lock}"
-        start = None if exclusive_start is None else exclusive_start.sort
-        return self._query_chunks(partition, with_cursor, without_cursor, parameters, start, limit)
-
-    def _query_chunks(
-        self, partition: bytes, with_cursor: str, without_cursor: str, parameters: list[object],
-        cursor: bytes | None, limit: int,
-    ) -> Iterator[tuple[ItemKey, Item]]:
-        remaining = limit
-        while remaining > 0:
-            chunk = min(remaining, CHUNK_ROWS)
-            if cursor is None:
-                rows = self._rows(without_cursor, (*parameters, chunk))
-            else:
-                rows = self._rows(with_cursor, (*parameters, cursor, chunk))
-            for sort, blob in rows:
-                yield ItemKey(partition, bytes(sort)), decode_item(blob)
-            if len(rows) < chunk:
-                return
-            remaining -= len(rows)
-            cursor = bytes(rows[-1][0])
-
-    def scan_items(
-        self, table_id: str, exclusive_start: ItemKey | None, limit: int, segment: HashSegment | None = None
-    ) -> Iterator[tuple[ItemKey, Item]]:
-        lower, upper = (MIN_HASH, MAX_HASH) if segment is None else (segment.lower, segment.upper)
-        cursor = None
-        if exclusive_start is not None:
-            start = exclusive_start
-            cursor = (partition_hash(start.partition), start.partition, start.sort)
-            if cursor[0] < lower:
-                cursor = None  # a start before the segment: the segment's lower bound is the later one
-        return self._scan_chunks(table_id, cursor, limit, lower, upper)
-
-    def _scan_chunks(
-        self, table_id: str, cursor: tuple[int, bytes, bytes] | None, limit: int, lower: int, upper: int
-    ) -> Iterator[tuple[ItemKey, Item]]:
-        remaining = limit
-        lock = self._ITEM_LOCK
-        while remaining > 0:
-            chunk = min(remaining, CHUNK_ROWS)
-            rows: Rows
-            if cursor is None:
-                rows = self._rows(
-                    "SELECT partition_hash, pk, sk, item FROM items WHERE table_id = %s"
-                    " AND partition_hash >= %s AND partition_hash <= %s"
-                    f" ORDER BY partition_hash, pk, sk LIMIT %s{lock}",
-                    (table_id, lower, upper, chunk),
-                )
-            else:
-                rows = self._rows(
-                    "SELECT partition_hash, pk, sk, item FROM items WHERE table_id = %s"
-                    " AND (partition_hash, pk, sk) > (%s, %s, %s) AND partition_hash <= %s"
-                    f" ORDER BY partition_hash, pk, sk LIMIT %s{lock}",
-                    (table_id, *cursor, upper, chunk),
-                )
-            for _, partition, sort, blob in rows:
-                yield ItemKey(bytes(partition), bytes(sort)), decode_item(blob)
-            if len(rows) < chunk:
-                return
-            remaining -= len(rows)
-            last = rows[-1]
-            cursor = (int(last[0]), bytes(last[1]), bytes(last[2]))
 
 
 class PostgresWriteView(IndexWriteMixin, PurgeWriteMixin, StreamWriteMixin, TriggerWriteMixin, PostgresReadView):
@@ -195,7 +102,7 @@ class PostgresWriteView(IndexWriteMixin, PurgeWriteMixin, StreamWriteMixin, Trig
       not the item exists;
     - range reads in a write (index backfill) share-lock the rows they return."""
 
-    _ITEM_LOCK = " FOR SHARE"
+    _item_sql = ItemReadStatements.written_for(POSTGRES, lock=" FOR SHARE")
 
     def __init__(
         self, session: SqlSession, definitions: DefinitionCache, pending: Pending, key_locks: KeyLocks,

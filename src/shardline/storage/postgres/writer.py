@@ -16,10 +16,9 @@ import asyncio
 import contextlib
 import logging
 import queue
-import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +33,7 @@ from shardline.storage.postgres.pending import Layer, Pending
 from shardline.storage.postgres.sql_access import SqlSession
 from shardline.storage.postgres.stream_appends import group_pending, write_out_statements
 from shardline.storage.postgres.views import DefinitionCache, PostgresWriteView
+from shardline.storage.sql.work_queue import Outcome, QueuedWork, WorkQueue, deliver
 
 logger = logging.getLogger(__name__)
 
@@ -47,40 +47,9 @@ RETRIABLE = (pg_errors.DeadlockDetected, pg_errors.SerializationFailure, pg_erro
 
 
 @dataclass(eq=False)
-class Job:
-    work: Callable[[Any], Any]
-    future: asyncio.Future[Any]
-    loop: asyncio.AbstractEventLoop
+class Job(QueuedWork):
     attempts: int = 0
     careful: bool = False  # run unbatched (after a batched group failed for a work unknown)
-
-
-@dataclass
-class Outcome:
-    job: Job
-    ok: bool
-    value: Any
-
-
-def _settle(outcomes: list[Outcome]) -> None:
-    for outcome in outcomes:
-        future = outcome.job.future
-        if future.done():  # the caller gave up (cancelled) while its work ran
-            continue
-        if outcome.ok:
-            future.set_result(outcome.value)
-        else:
-            future.set_exception(outcome.value)
-
-
-def deliver(outcomes: Iterable[Outcome]) -> None:
-    """Answers the callers on their event loops: one wake-up per loop, not one per work."""
-    by_loop: dict[asyncio.AbstractEventLoop, list[Outcome]] = {}
-    for outcome in outcomes:
-        by_loop.setdefault(outcome.job.loop, []).append(outcome)
-    for loop, answered in by_loop.items():
-        with contextlib.suppress(RuntimeError):  # the caller's loop is closed: nobody is waiting
-            loop.call_soon_threadsafe(_settle, answered)
 
 
 @dataclass
@@ -96,14 +65,12 @@ class Group:
     bytes_written: int = 0
 
 
-_STOP = object()
-
-
-class PostgresWriter:
+class PostgresWriter(WorkQueue):
     def __init__(
         self, url: str, *, durable: bool, definitions: DefinitionCache,
         max_group_works: int = MAX_GROUP_WORKS, max_group_bytes: int = MAX_GROUP_BYTES,
     ) -> None:
+        super().__init__()
         self._url = url
         self._durable = durable
         self._connection: psycopg.Connection[tuple[Any, ...]] | None = self._open_connection()
@@ -111,31 +78,13 @@ class PostgresWriter:
         self._max_group_works = max_group_works
         self._max_group_bytes = max_group_bytes
         self._key_locks = KeyLocks()
-        self._queue: queue.SimpleQueue[Job | object] = queue.SimpleQueue()
         self._retry: deque[Job] = deque()
-        self._accepting = True
         self.committed_groups = 0  # transactions committed: how well works are grouped (tests, diagnostics)
-        self._accept_lock = threading.Lock()
-        self._thread = threading.Thread(target=self._run, name="shardline-pg-writer", daemon=True)
-        self._thread.start()
+        self._start("shardline-pg-writer")
 
     def submit(self, work: Callable[[Any], Any]) -> asyncio.Future[Any]:
         loop = asyncio.get_running_loop()
-        job = Job(work, loop.create_future(), loop)
-        with self._accept_lock:
-            if not self._accepting:
-                raise StorageError("the store is closed")
-            self._queue.put(job)
-        return job.future
-
-    def stop(self) -> None:
-        with self._accept_lock:
-            if self._accepting:
-                self._accepting = False
-                self._queue.put(_STOP)
-
-    def join(self) -> None:
-        self._thread.join()
+        return self._accept(Job(work, loop.create_future(), loop))
 
     def release(self) -> None:
         connection, self._connection = self._connection, None
@@ -165,13 +114,7 @@ class PostgresWriter:
             self.stop()
             failed = StorageError(f"storage writer failed: {error}")
             deliver(Outcome(job, False, failed) for job in self._retry)
-            while True:
-                try:
-                    left = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if isinstance(left, Job):
-                    deliver([Outcome(left, False, failed)])
+            self._fail_queued(failed)
             raise
 
     def _following(self, stopping: bool) -> tuple[Job | None, bool]:

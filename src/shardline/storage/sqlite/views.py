@@ -1,4 +1,5 @@
-"""The ReadView and WriteView of the port over one SQLite connection; the only place item SQL is written.
+"""The ReadView and WriteView of the port over one SQLite connection: tables and items (the range reads are
+the shared core's, storage/sql/item_reads.py, in SQLite's dialect).
 
 A view is live only while its work runs: the backend closes it afterwards, so a view or iterator that
 escapes its work raises StorageError instead of reading outside its transaction.
@@ -10,27 +11,23 @@ import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 import orjson
 
 from shardline.errors import StorageError
-from shardline.storage.backend import HashSegment, ItemKey, KeyRange, StoredTable
+from shardline.storage.backend import ItemKey, StoredTable
+from shardline.storage.sql.item_reads import ItemReadStatements, SqlItemReads
+from shardline.storage.sql.stored_json import decode_item, encode_definition
 from shardline.storage.sqlite.catalog import PendingCatalog
 from shardline.storage.sqlite.index_views import IndexReadMixin, IndexWriteMixin
 from shardline.storage.sqlite.open_shards import OpenShardCache
 from shardline.storage.sqlite.purge_views import PurgeWriteMixin
 from shardline.storage.sqlite.runner_status_views import RunnerStatusReadMixin, RunnerStatusWriteMixin
-from shardline.storage.sqlite.stream_views import StreamReadMixin, StreamWriteMixin
+from shardline.storage.sqlite.stream_views import SQLITE, StreamReadMixin, StreamWriteMixin
 from shardline.storage.sqlite.trigger_views import TriggerReadMixin, TriggerWriteMixin
 from shardline.values.key_codec import partition_hash
 from shardline.values.types import Item
-
-# Range reads fetch this many rows per statement and continue after the last key, so a caller that stops
-# early (a 1 MB page) costs little and no statement stays open past a chunk.
-CHUNK_ROWS = 256
-MIN_HASH = -(2**63)
-MAX_HASH = 2**63 - 1
 
 
 class CatalogLookup(Protocol):
@@ -49,18 +46,9 @@ def storage_errors() -> Iterator[None]:
         raise StorageError(f"sqlite: {error}") from error
 
 
-def encode_definition(definition: Mapping[str, Any]) -> bytes:
-    try:
-        return orjson.dumps(definition)
-    except TypeError as error:
-        raise StorageError(f"table definition is not JSON: {error}") from error
+class SqliteReadView(SqlItemReads, IndexReadMixin, StreamReadMixin, TriggerReadMixin, RunnerStatusReadMixin):
+    _item_sql = ItemReadStatements.written_for(SQLITE)
 
-
-def decode_item(blob: bytes) -> Item:
-    return cast(Item, orjson.loads(blob))
-
-
-class SqliteReadView(IndexReadMixin, StreamReadMixin, TriggerReadMixin, RunnerStatusReadMixin):
     def __init__(self, connection: sqlite3.Connection, catalog: CatalogLookup) -> None:
         self._connection = connection
         self._catalog = catalog
@@ -94,90 +82,6 @@ class SqliteReadView(IndexReadMixin, StreamReadMixin, TriggerReadMixin, RunnerSt
         except sqlite3.Error as error:
             raise StorageError(f"sqlite: {error}") from error
         return None if row is None else decode_item(row[0])
-
-    def query_items(
-        self, table_id: str, partition: bytes, key_range: KeyRange, forward: bool,
-        exclusive_start: ItemKey | None, limit: int,
-    ) -> Iterator[tuple[ItemKey, Item]]:
-        conditions = ["table_id = ?", "partition_hash = ?", "pk = ?"]
-        parameters: list[object] = [table_id, partition_hash(partition), partition]
-        if key_range.lower is not None:
-            conditions.append("sk >= ?" if key_range.lower_inclusive else "sk > ?")
-            parameters.append(key_range.lower)
-        if key_range.upper is not None:
-            conditions.append("sk <= ?" if key_range.upper_inclusive else "sk < ?")
-            parameters.append(key_range.upper)
-        after = "sk > ?" if forward else "sk < ?"
-        order = "ASC" if forward else "DESC"
-        base = " AND ".join(conditions)
-        with_cursor = f"SELECT sk, item FROM items WHERE {base} AND {after} ORDER BY sk {order} LIMIT ?"
-        without_cursor = f"SELECT sk, item FROM items WHERE {base} ORDER BY sk {order} LIMIT ?"
-        return self._query_chunks(
-            partition, with_cursor, without_cursor, parameters,
-            None if exclusive_start is None else exclusive_start.sort, limit,
-        )
-
-    def _query_chunks(
-        self, partition: bytes, with_cursor: str, without_cursor: str, parameters: list[object],
-        cursor: bytes | None, limit: int,
-    ) -> Iterator[tuple[ItemKey, Item]]:
-        remaining = limit
-        while remaining > 0:
-            chunk = min(remaining, CHUNK_ROWS)
-            with storage_errors():
-                if cursor is None:
-                    rows = self._sql().execute(without_cursor, (*parameters, chunk)).fetchall()
-                else:
-                    rows = self._sql().execute(with_cursor, (*parameters, cursor, chunk)).fetchall()
-            for sort, blob in rows:
-                yield ItemKey(partition, sort), decode_item(blob)
-            if len(rows) < chunk:
-                return
-            remaining -= len(rows)
-            cursor = rows[-1][0]
-
-    def scan_items(
-        self, table_id: str, exclusive_start: ItemKey | None, limit: int, segment: HashSegment | None = None
-    ) -> Iterator[tuple[ItemKey, Item]]:
-        lower, upper = (MIN_HASH, MAX_HASH) if segment is None else (segment.lower, segment.upper)
-        cursor = None
-        if exclusive_start is not None:
-            start = exclusive_start
-            cursor = (partition_hash(start.partition), start.partition, start.sort)
-            if cursor[0] < lower:
-                cursor = None  # a start before the segment: the segment's lower bound is the later one
-        return self._scan_chunks(table_id, cursor, limit, lower, upper)
-
-    def _scan_chunks(
-        self, table_id: str, cursor: tuple[int, bytes, bytes] | None, limit: int, lower: int, upper: int
-    ) -> Iterator[tuple[ItemKey, Item]]:
-        # The hash bounds keep a parallel-scan segment an index range read of its own slice of the table;
-        # with a cursor, the row-value bound must lead (SQLite seeks on it, not on a plain lower bound).
-        remaining = limit
-        while remaining > 0:
-            chunk = min(remaining, CHUNK_ROWS)
-            with storage_errors():
-                if cursor is None:
-                    rows = self._sql().execute(
-                        "SELECT partition_hash, pk, sk, item FROM items WHERE table_id = ?"
-                        " AND partition_hash >= ? AND partition_hash <= ?"
-                        " ORDER BY partition_hash, pk, sk LIMIT ?",
-                        (table_id, lower, upper, chunk),
-                    ).fetchall()
-                else:
-                    rows = self._sql().execute(
-                        "SELECT partition_hash, pk, sk, item FROM items WHERE table_id = ?"
-                        " AND (partition_hash, pk, sk) > (?, ?, ?) AND partition_hash <= ?"
-                        " ORDER BY partition_hash, pk, sk LIMIT ?",
-                        (table_id, *cursor, upper, chunk),
-                    ).fetchall()
-            for _, partition, sort, blob in rows:
-                yield ItemKey(partition, sort), decode_item(blob)
-            if len(rows) < chunk:
-                return
-            remaining -= len(rows)
-            last = rows[-1]
-            cursor = (last[0], last[1], last[2])
 
 
 class SqliteWriteView(

@@ -11,12 +11,12 @@ import contextlib
 import logging
 import queue
 import sqlite3
-import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from shardline.errors import StorageError
+from shardline.storage.sql.work_queue import STOP, Outcome, QueuedWork, WorkQueue, deliver
 from shardline.storage.sqlite.catalog import PendingCatalog, TableCatalog, TableChanges
 from shardline.storage.sqlite.open_shards import OpenShardCache
 from shardline.storage.sqlite.readers import CommitCounter
@@ -30,18 +30,8 @@ MAX_GROUP_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(eq=False)
-class Job:
-    work: Callable[[Any], Any]
-    future: asyncio.Future[Any]
-    loop: asyncio.AbstractEventLoop
+class Job(QueuedWork):
     is_read: bool = False
-
-
-@dataclass
-class Outcome:
-    job: Job
-    ok: bool
-    value: Any
 
 
 @dataclass
@@ -54,32 +44,7 @@ class Group:
     bytes_written: int = 0
 
 
-_STOP = object()
-
-
-def _settle(outcomes: list[Outcome]) -> None:
-    for outcome in outcomes:
-        future = outcome.job.future
-        if future.done():  # the caller gave up (cancelled) while its work ran, or was already answered
-            continue
-        if outcome.ok:
-            future.set_result(outcome.value)
-        else:
-            future.set_exception(outcome.value)
-
-
-def deliver(outcomes: Iterable[Outcome]) -> None:
-    """Answers the callers on their event loops: one wake-up per loop, not one per work."""
-    by_loop: dict[asyncio.AbstractEventLoop, list[Outcome]] = {}
-    for outcome in outcomes:
-        by_loop.setdefault(outcome.job.loop, []).append(outcome)
-    for loop, answered in by_loop.items():
-        # RuntimeError: the caller's event loop is closed, so nobody is waiting any more
-        with contextlib.suppress(RuntimeError):
-            loop.call_soon_threadsafe(_settle, answered)
-
-
-class GroupCommitWriter:
+class GroupCommitWriter(WorkQueue):
     """Runs write works (and, for a store without reader connections, read works) on one thread."""
 
     def __init__(
@@ -87,6 +52,7 @@ class GroupCommitWriter:
         max_group_works: int = MAX_GROUP_WORKS, max_group_bytes: int = MAX_GROUP_BYTES,
         commits: CommitCounter | None = None,
     ) -> None:
+        super().__init__()
         self._connection = connection
         self._commits = commits if commits is not None else CommitCounter()
         self._catalog = catalog
@@ -94,31 +60,12 @@ class GroupCommitWriter:
         self._max_group_works = max_group_works
         self._max_group_bytes = max_group_bytes
         self._open_shards = OpenShardCache()
-        self._queue: queue.SimpleQueue[Job | object] = queue.SimpleQueue()
-        self._accepting = True
         self._released = False
-        self._accept_lock = threading.Lock()
-        self._thread = threading.Thread(target=self._run, name="shardline-writer", daemon=True)
-        self._thread.start()
+        self._start("shardline-writer")
 
     def submit(self, work: Callable[[Any], Any], *, is_read: bool = False) -> asyncio.Future[Any]:
         loop = asyncio.get_running_loop()
-        job = Job(work, loop.create_future(), loop, is_read)
-        with self._accept_lock:
-            if not self._accepting:
-                raise StorageError("the store is closed")
-            self._queue.put(job)
-        return job.future
-
-    def stop(self) -> None:
-        """Stops accepting works; those already accepted still run and commit."""
-        with self._accept_lock:
-            if self._accepting:
-                self._accepting = False
-                self._queue.put(_STOP)
-
-    def join(self) -> None:
-        self._thread.join()
+        return self._accept(Job(work, loop.create_future(), loop, is_read))
 
     # --- the writer thread -------------------------------------------------------------------------
 
@@ -126,7 +73,7 @@ class GroupCommitWriter:
         try:
             while True:
                 first = self._queue.get()
-                if first is _STOP or not isinstance(first, Job):
+                if first is STOP or not isinstance(first, Job):
                     break
                 if self._run_group(first):
                     break
@@ -139,15 +86,6 @@ class GroupCommitWriter:
             with contextlib.suppress(sqlite3.Error):
                 if self._connection.in_transaction:
                     self._connection.execute("ROLLBACK")
-
-    def _fail_queued(self, error: StorageError) -> None:
-        while True:
-            try:
-                job = self._queue.get_nowait()
-            except queue.Empty:
-                return
-            if isinstance(job, Job):
-                deliver([Outcome(job, False, error)])
 
     def release(self) -> None:
         """After join(): checkpoints the WAL into the database file and closes the connection (once)."""
