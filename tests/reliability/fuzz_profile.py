@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, settings
 LONG = os.environ.get("SHARDLINE_RELIABILITY", "").lower() == "long"
 
 # Examples per served operation (24 operations): ~20 keeps the whole fuzz run well under a minute.
-EXAMPLES_PER_OPERATION = 400 if LONG else 20
+# SHARDLINE_FUZZ_EXAMPLES overrides it, to hunt one operation harder (`-k BatchWriteItem`).
+EXAMPLES_PER_OPERATION = int(os.environ.get("SHARDLINE_FUZZ_EXAMPLES", "400" if LONG else "20"))
 TRANSPORT_EXAMPLES = 1_000 if LONG else 60
 
 FUZZ_SETTINGS = settings(
