@@ -74,6 +74,7 @@ async def rounds(
                 for key in keys:
                     row.figures[key] = Missing(f"failed: {type(error).__name__}: {error}")
                 done.pop(row.name, None)
+            await row.peer.settle()  # its leftover work must not land on the next peer's measurement
         active = [row for row in active if row.name in done]
     return done
 

@@ -87,6 +87,20 @@ def rss_bytes(pid: int) -> int:
     return total
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by a process and all its descendants."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        fields = _read(f"/proc/{current}/stat").rsplit(")", 1)[-1].split()
+        if len(fields) > 12:
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime and stime, fields 14 and 15 of stat
+        pending.extend(_children(current))
+    return total
+
+
 def load_average() -> float:
     """The 1-minute load average: other work on the machine shows up here (our load generator and server add ~2)."""
     text = _read("/proc/loadavg").split()

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.harness.machine import rss_bytes
+from bench.harness.machine import cpu_seconds, rss_bytes
 from bench.harness.wire import Api, ApiError, Endpoint
 
 REPO = Path(__file__).resolve().parents[2]
@@ -180,6 +180,20 @@ class RunningPeer:
 
     def rss_mb(self) -> float:
         return rss_bytes(self.process.pid) / 1024 / 1024
+
+    async def settle(self, window: float = 0.2, quiet_share: float = 0.1, limit: float = 120.0) -> float:
+        """Waits until the peer stops using the server core (below quiet_share of it over a window), at most limit
+        seconds; returns the seconds waited. A measured run ends at its time cap, but a slow peer goes on working
+        on the requests already sent (moto's Query at 100k items takes about 50 s), and that work would land on
+        whichever peer is measured next on the same core."""
+        waited = 0.0
+        while waited < limit and self.process.poll() is None:
+            before = cpu_seconds(self.process.pid)
+            await asyncio.sleep(window)
+            waited += window
+            if cpu_seconds(self.process.pid) - before < quiet_share * window:
+                break
+        return waited
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -240,10 +240,12 @@ def render(results: RunResults, chart_name: str | None) -> str:
               "- Throughput: closed loop, every connection keeps one request in flight; after a short warm-up, "
               "answers are counted for the plan's run time and until each connection had about three (so slow peers "
               "still give samples), within a time cap; PutItem writes new 3-attribute items (~130 bytes), GetItem "
-              "reads random existing keys.",
+              "reads random existing keys. After each measured run the harness waits (at most 120 s) until that peer "
+              "stops using the server core, so a slow peer's leftover requests never run during the next peer's "
+              "measurement.",
               "- (b): one table with `pk` (10 items per partition) and numeric `sk`; it is loaded step by step to "
               "each size and GetItem/Query are measured at each step; a step whose estimated load time exceeds the "
-              "plan's budget is skipped for that peer.",
+              "plan's budget is skipped for that peer, and a load stops once the peer holds more than 3 GB.",
               "- (c): one writer puts one item at a time; a consumer polls GetRecords back to back on its own "
               "connection; latency runs from sending PutItem to receiving the GetRecords answer holding the record; "
               "each repeat is a batch of writes, and p50/p99 are per repeat.",
