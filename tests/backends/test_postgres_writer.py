@@ -16,6 +16,7 @@ from shardline.errors import StorageError
 from shardline.storage.backend import ItemKey, NewShard, StoredStream, StoredTable, WriteView
 from shardline.storage.postgres import PostgresBackend
 from shardline.storage.postgres.prepared import literal
+from tests.backends.test_postgres_backend import run_with_backends
 from tests.postgres_cluster import PostgresCluster
 
 FULL = (-(2**63), 2**63 - 1)
@@ -24,18 +25,6 @@ FULL = (-(2**63), 2**63 - 1)
 @pytest.fixture
 def url(postgres_cluster: PostgresCluster) -> str:
     return postgres_cluster.url(schema=postgres_cluster.create_schema("pgwriter"))
-
-
-def run(url: str, count: int, scenario: Callable[..., Any]) -> None:
-    async def main() -> None:
-        backends = [PostgresBackend.open(url, readers=2) for _ in range(count)]
-        try:
-            await scenario(*backends)
-        finally:
-            for backend in backends:
-                await backend.close()
-
-    asyncio.run(main())
 
 
 async def in_one_group(backend: PostgresBackend, works: list[Callable[[WriteView], Any]]) -> list[Any]:
@@ -92,7 +81,7 @@ def test_a_failed_work_between_appends_leaves_the_numbers_of_its_group_contiguou
         stored = await backend.read(lambda view: view.read_stream_records(shard_no, 0, 100, 10**6))
         assert [record.sequence for record in stored] == [*first, *last]
 
-    run(url, 1, scenario)
+    run_with_backends(url, 1, scenario)
 
 
 def test_closing_a_shard_counts_the_appends_of_earlier_works_in_the_group(url: str) -> None:
@@ -110,7 +99,7 @@ def test_closing_a_shard_counts_the_appends_of_earlier_works_in_the_group(url: s
         assert shard is not None and shard.last_sequence == shard.ending_sequence == appended[-1]
         assert await backend.write(lambda view: view.append_stream_record("id-t", 0, 4.0, 1, b"r")) is None
 
-    run(url, 1, scenario)
+    run_with_backends(url, 1, scenario)
 
 
 def test_a_deferred_statement_that_fails_fails_its_own_work_only(url: str) -> None:
@@ -136,7 +125,7 @@ def test_a_deferred_statement_that_fails_fails_its_own_work_only(url: str) -> No
         assert await backend.read(lambda view: view.get_item("id-t", ItemKey(b"good"))) == item("good")
         assert await backend.read(lambda view: view.get_table("t")) == StoredTable("t", "id-t", {}, 1, 5)
 
-    run(url, 1, scenario)
+    run_with_backends(url, 1, scenario)
 
 
 def test_works_queued_together_on_free_keys_commit_as_one_transaction(url: str) -> None:
@@ -160,7 +149,7 @@ def test_works_queued_together_on_free_keys_commit_as_one_transaction(url: str) 
         stored = await backend.read(lambda view: view.read_stream_records(shard_no, 0, 100, 10**6))
         assert [record.body for record in stored] == [b"a", b"b", b"c", b"d"]
 
-    run(url, 1, scenario)
+    run_with_backends(url, 1, scenario)
 
 
 def test_a_work_never_waits_for_a_lock_while_its_group_holds_others(url: str) -> None:
@@ -201,7 +190,7 @@ def test_a_work_never_waits_for_a_lock_while_its_group_holds_others(url: str) ->
         await holder
         assert await group == ["held", None, 2]
 
-    run(url, 2, scenario)
+    run_with_backends(url, 2, scenario)
 
 
 @pytest.mark.parametrize(
@@ -264,4 +253,4 @@ def test_a_read_work_sees_one_snapshot_from_its_first_statement(url: str) -> Non
         assert await reading == (item("a", 1), item("a", 1), None)
         assert await backend.read(lambda view: view.get_item("id-t", ItemKey(b"a"))) == item("a", 2)
 
-    run(url, 1, scenario)
+    run_with_backends(url, 1, scenario)

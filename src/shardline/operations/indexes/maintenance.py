@@ -32,11 +32,11 @@ def _maintain_one(view: WriteView, change: ItemChange, plan: IndexPlan) -> float
     old = None if change.old is None else index_entry(plan, change.old, change.key)
     new = None if change.new is None else index_entry(plan, change.new, change.key)
     moved = old is not None and (new is None or old.key != new.key)
-    if moved and old is not None:
+    if old is not None and moved:
         view.delete_index_entry(table_id, plan.name, old.key)
-    if new is not None and _unchanged(old, new):
-        return 0.0
     if new is not None:
+        if _unchanged(old, new):
+            return 0.0
         view.put_index_entry(table_id, plan.name, new.key, new.item, new.size)
     return index_write_units(
         None if old is None else old.size, None if new is None else new.size, key_moved=moved

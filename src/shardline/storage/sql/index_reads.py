@@ -3,7 +3,7 @@ walk of an index in hash order (chunked like the item reads), and the index coun
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -120,18 +120,12 @@ class SqlIndexReads(RunsStatements):
     ) -> Iterator[tuple[IndexKey, Item]]:
         sql = self._index_sql
         order = sql.ascending if forward else sql.descending
-        remaining = limit
-        while remaining > 0:
-            chunk = min(remaining, INDEX_CHUNK_ROWS)
-            terms, parameters = _partition_terms(sql, table_id, index_name, partition, key_range, forward, cursor)
-            rows = self._rows(_SELECT_ENTRIES + " AND ".join(terms) + order, (*parameters, chunk))
-            for row in rows:
-                yield _entry(row)
-            if len(rows) < chunk:
-                return
-            remaining -= len(rows)
-            last = rows[-1]
-            cursor = (last[2], last[3], last[4])
+
+        def select(after: tuple[Any, ...] | None, chunk: int) -> tuple[str, tuple[object, ...]]:
+            terms, parameters = _partition_terms(sql, table_id, index_name, partition, key_range, forward, after)
+            return _SELECT_ENTRIES + " AND ".join(terms) + order, (*parameters, chunk)
+
+        return self._in_chunks(limit, cursor, select, lambda last: (last[2], last[3], last[4]))
 
     def scan_index(
         self, table_id: str, index_name: str, exclusive_start: IndexKey | None, limit: int,
@@ -151,30 +145,41 @@ class SqlIndexReads(RunsStatements):
         limit: int, segment: HashSegment | None,
     ) -> Iterator[tuple[IndexKey, Item]]:
         sql = self._index_sql
-        remaining = limit
-        while remaining > 0:
-            chunk = min(remaining, INDEX_CHUNK_ROWS)
+
+        def select(after: tuple[Any, ...] | None, chunk: int) -> tuple[str, tuple[object, ...]]:
             terms = [sql.in_index]
             parameters: list[object] = [table_id, index_name]
             # As for queries: a cursor inside the segment stands in for its lower bound, so SQLite seeks
             # straight to it.
-            if cursor is not None and (segment is None or cursor[0] >= segment.lower):
+            if after is not None and (segment is None or after[0] >= segment.lower):
                 terms.append(sql.scan_after_cursor)
-                parameters.extend(cursor)
+                parameters.extend(after)
             elif segment is not None:
                 terms.append(sql.hash_from)
                 parameters.append(segment.lower)
             if segment is not None:
                 terms.append(sql.hash_through)
                 parameters.append(segment.upper)
-            rows = self._rows(_SELECT_ENTRIES + " AND ".join(terms) + sql.scan_order, (*parameters, chunk))
+            return _SELECT_ENTRIES + " AND ".join(terms) + sql.scan_order, (*parameters, chunk)
+
+        return self._in_chunks(limit, cursor, select, lambda last: tuple(last[:5]))
+
+    def _in_chunks(
+        self, limit: int, cursor: tuple[Any, ...] | None,
+        select: Callable[[tuple[Any, ...] | None, int], tuple[str, tuple[object, ...]]],
+        cursor_after: Callable[[tuple[Any, ...]], tuple[Any, ...]],
+    ) -> Iterator[tuple[IndexKey, Item]]:
+        """Reads up to `limit` entries a bounded chunk per statement, each chunk continuing after the last."""
+        remaining = limit
+        while remaining > 0:
+            chunk = min(remaining, INDEX_CHUNK_ROWS)
+            rows = self._rows(*select(cursor, chunk))
             for row in rows:
                 yield _entry(row)
             if len(rows) < chunk:
                 return
             remaining -= len(rows)
-            last = rows[-1]
-            cursor = (last[0], last[1], last[2], last[3], last[4])
+            cursor = cursor_after(rows[-1])
 
     def index_statistics(self, table_id: str, index_name: str) -> tuple[int, int]:
         """The index's committed counters (item count, size in bytes)."""

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import queue
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -54,7 +55,7 @@ def deliver(outcomes: Iterable[Outcome]) -> None:
             loop.call_soon_threadsafe(_settle, answered)
 
 
-class WorkQueue:
+class WorkQueue(ABC):
     """The callers' side of a writer thread. A subclass sets up its state after `__init__`, then calls
     `_start`; its `_run` takes works from `_queue` until it meets STOP."""
 
@@ -67,8 +68,9 @@ class WorkQueue:
         self._thread = threading.Thread(target=self._run, name=thread_name, daemon=True)
         self._thread.start()
 
+    @abstractmethod
     def _run(self) -> None:
-        raise NotImplementedError
+        """The writer thread's loop."""
 
     def _accept(self, job: QueuedWork) -> asyncio.Future[Any]:
         with self._accept_lock:
