@@ -138,7 +138,8 @@ def test_a_reader_that_never_pauses_lets_the_wal_restart(tmp_path: Path) -> None
             await backend.close()
         return largest
 
-    # Without restarts the WAL holds every page written (more than the payloads, 12.8 MB); with them it stays
-    # a fraction of that: about 4 MB here (SQLite's automatic checkpoint threshold) on a quiet machine, up to
-    # about 6.6 MB on a loaded one, where the reader's snapshots more often overlap a checkpoint.
-    assert asyncio.run(main()) < writes * len(payload) * 3 / 4
+    # Without restarts the WAL holds every page written, so it ends larger than the payloads alone (12.8 MB);
+    # with them it stays below: about 4 MB here (SQLite's automatic checkpoint threshold) on a quiet machine,
+    # and up to 10.5 MB has been seen on a loaded one, where the reader's snapshots more often overlap a
+    # checkpoint and the WAL restarts later.
+    assert asyncio.run(main()) < writes * len(payload)
