@@ -16,7 +16,14 @@ from bench.harness.machine import CoreSplit
 from bench.harness.profile import profile_under_load, render
 from bench.harness.results import Figure, Measurement, Missing, metric_catalog, size_tag
 from bench.harness.shardline_workloads import consumer_workload, peer_reasons, postgres_workload, trigger_workload
-from bench.harness.stream_workloads import drain_figure, drain_once, top_up, visibility_figures, visible_latencies
+from bench.harness.stream_workloads import (
+    VISIBILITY_KEYS,
+    drain_figure,
+    drain_once,
+    top_up,
+    visibility_figures,
+    visible_latencies,
+)
 from bench.harness.wire import Api, ApiError, encode_call
 from bench.harness.workloads import (
     NOT_YET,
@@ -107,7 +114,7 @@ async def open_row(spec: peers.PeerSpec, plan: Plan, cores: CoreSplit, work_dir:
         for table in ("bench-put-stream", "bench-visible"):
             row.streams[table] = (await create_table(api, table, sort_key=False, stream=True))["LatestStreamArn"]
     else:
-        keys = ["put_stream.rate", "put_stream.p50", "put_stream.p99", "stream.visible.p50", "stream.visible.p99",
+        keys = ["put_stream.rate", "put_stream.p50", "put_stream.p99", *VISIBILITY_KEYS,
                 "stream.drain.rate"]
         row.figures.update({key: Missing(row.caps.streams_reason) for key in keys})
     return row
@@ -195,7 +202,7 @@ def _load_rate_figure(row: Row, plan: Plan) -> None:
 async def stream_workloads(rows: list[Row], plan: Plan) -> None:
     streaming = [row for row in rows if row.caps.streams]
     per_repeat = max(1, plan.latency_samples // plan.repeats)
-    visible = await rounds(streaming, plan.repeats, ["stream.visible.p50", "stream.visible.p99"], lambda row, r:
+    visible = await rounds(streaming, plan.repeats, VISIBILITY_KEYS, lambda row, r:
                            visible_latencies(row.peer.endpoint, "bench-visible", row.streams["bench-visible"],
                                              per_repeat, r * per_repeat))
     for row in streaming:

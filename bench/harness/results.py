@@ -70,6 +70,8 @@ def metric_catalog(table_sizes: tuple[int, ...]) -> list[Metric]:
         Metric("load.rate", "b", "table load rate (BatchWriteItem if served, else PutItem)", "items/s", True),
         Metric("stream.visible.p50", "c", "write-to-readable through GetRecords, p50", "ms", False),
         Metric("stream.visible.p99", "c", "write-to-readable through GetRecords, p99", "ms", False),
+        Metric("stream.visible_ack.p50", "c", "acknowledged-to-readable through GetRecords, p50", "ms", False),
+        Metric("stream.visible_ack.p99", "c", "acknowledged-to-readable through GetRecords, p99", "ms", False),
         Metric("stream.drain.rate", "d", "GetRecords drain of a backlog", "records/s", True),
         Metric("trigger.p50", "e", "trigger commit-to-handler latency, p50", "ms", False),
         Metric("trigger.p99", "e", "trigger commit-to-handler latency, p99", "ms", False),

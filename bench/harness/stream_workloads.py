@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from bench.harness.results import Figure, Measurement, Missing
@@ -37,15 +38,28 @@ def _record_key(record: dict[str, Any]) -> str:
     return str(record.get("dynamodb", {}).get("Keys", {}).get("pk", {}).get("S", ""))
 
 
+VISIBILITY_KEYS = ["stream.visible.p50", "stream.visible.p99", "stream.visible_ack.p50", "stream.visible_ack.p99"]
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """One write's trip to readable, in ms: from sending the PutItem, and from its acknowledgement (what #4's
+    target counts: the write's own round trip is not part of it)."""
+
+    from_send: float
+    from_ack: float
+
+
 async def visible_latencies(
     endpoint: Endpoint, table: str, stream_arn: str, samples: int, first: int
-) -> tuple[list[float], int]:
+) -> tuple[list[Visibility], int]:
     """A writer puts one item at a time; a consumer polls GetRecords back to back on its own connection.
-    Latency (ms) runs from sending the PutItem to receiving the GetRecords answer that holds its record.
-    Returns the latencies and how many writes did not become readable within 5 s."""
+    Each write's time runs to receiving the GetRecords answer that holds its record.
+    Returns the times and how many writes did not become readable within 5 s."""
     writer, reader = Api(endpoint), Api(endpoint)
-    pending: dict[str, float] = {}
-    latencies: list[float] = []
+    sent: dict[str, float] = {}
+    acknowledged: dict[str, float] = {}
+    latencies: list[Visibility] = []
     seen = asyncio.Event()
     stop = False
     lost = 0
@@ -60,9 +74,12 @@ async def visible_latencies(
                     answer = await reader.streams("GetRecords", {"ShardIterator": iterator, "Limit": 1000})
                     now = time.perf_counter()
                     for record in answer.get("Records", []):
-                        sent = pending.pop(_record_key(record), None)
-                        if sent is not None:
-                            latencies.append((now - sent) * 1000)
+                        key = _record_key(record)
+                        started = sent.pop(key, None)
+                        if started is not None:
+                            # read before its PutItem answer arrived: readable no later than acknowledged
+                            acked = acknowledged.pop(key, now)
+                            latencies.append(Visibility((now - started) * 1000, (now - acked) * 1000))
                             seen.set()
                     if answer.get("NextShardIterator"):
                         following.append(answer["NextShardIterator"])
@@ -72,12 +89,15 @@ async def visible_latencies(
         for index in range(first, first + samples):
             key = f"visible{index:07d}"
             seen.clear()
-            pending[key] = time.perf_counter()
+            sent[key] = time.perf_counter()
             await writer.call("PutItem", put_body(table, key, index))
+            if key in sent:
+                acknowledged[key] = time.perf_counter()
             try:
                 await asyncio.wait_for(seen.wait(), timeout=5.0)
             except TimeoutError:
-                pending.pop(key, None)
+                sent.pop(key, None)
+                acknowledged.pop(key, None)
                 lost += 1
             if consumer.done():
                 break
@@ -89,17 +109,27 @@ async def visible_latencies(
     return latencies, lost
 
 
-def visibility_figures(runs: list[tuple[list[float], int]]) -> dict[str, Figure]:
+def visibility_figures(runs: list[tuple[list[Visibility], int]]) -> dict[str, Figure]:
     measured = [latencies for latencies, _ in runs if latencies]
     if not measured:
         nothing = Missing("no record became readable within 5 s")
-        return {"stream.visible.p50": nothing, "stream.visible.p99": nothing}
+        return dict.fromkeys(VISIBILITY_KEYS, nothing)
     writes, lost = sum(len(latencies) for latencies, _ in runs), sum(lost for _, lost in runs)
     note = f"{writes} writes over {len(runs)} repeats" + (f", {lost} not readable within 5 s" if lost else "")
-    return {
-        "stream.visible.p50": Measurement([percentile(part, 0.5) for part in measured], "ms", note),
-        "stream.visible.p99": Measurement([percentile(part, 0.99) for part in measured], "ms", note),
-    }
+    figures: dict[str, Figure] = {}
+    for prefix, pick in (("stream.visible", _from_send), ("stream.visible_ack", _from_ack)):
+        for label, fraction in (("p50", 0.5), ("p99", 0.99)):
+            figures[f"{prefix}.{label}"] = Measurement(
+                [percentile([pick(one) for one in part], fraction) for part in measured], "ms", note)
+    return figures
+
+
+def _from_send(one: Visibility) -> float:
+    return one.from_send
+
+
+def _from_ack(one: Visibility) -> float:
+    return one.from_ack
 
 
 async def drain_once(api: Api, stream_arn: str, cap_seconds: float) -> tuple[int, float, bool]:

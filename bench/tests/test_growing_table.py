@@ -4,32 +4,12 @@ passes the budget, leaving the reason and how far it got."""
 from __future__ import annotations
 
 import asyncio
-import re
-import subprocess
-import sys
-from collections.abc import Iterator
 
 import pytest
 
 from bench.harness import workloads
 from bench.harness.wire import Api, Endpoint
 from bench.harness.workloads import GrowingTable, create_table
-
-LISTENING = re.compile(r"http://([\d.]+):(\d+)")
-
-
-@pytest.fixture()
-def endpoint() -> Iterator[Endpoint]:
-    server = subprocess.Popen([sys.executable, "-m", "shardline", "serve", "--port", "0", "--in-memory"],
-                              stdout=subprocess.PIPE, text=True)
-    try:
-        assert server.stdout is not None
-        found = LISTENING.search(server.stdout.readline())
-        assert found, "the server printed no listening line"
-        yield Endpoint(found.group(1), int(found.group(2)))
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def test_a_load_stops_at_the_first_chunk_past_the_memory_budget(

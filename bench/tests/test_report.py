@@ -94,6 +94,22 @@ def test_upper_bound_targets() -> None:
     assert found["single boto3 client: ≥ 85% of its rate against an instant sink"] == "met"
 
 
+def test_visibility_and_stream_cost_targets() -> None:
+    results = run_with({
+        "shardline": {"stream.visible_ack.p99": Measurement([3.0, 4.0, 6.0], "ms"),
+                      "stream.visible.p99": Measurement([7.0], "ms"),
+                      "put.rate": Measurement([1000.0], "ops/s"), "put_stream.rate": Measurement([790.0], "ops/s")},
+        "ministack": {"stream.visible_ack.p99": Measurement([4.5], "ms"),
+                      "stream.visible.p99": Measurement([5.0], "ms")},
+    })
+    found = verdicts(results)
+    assert found["acknowledged write to readable p99 under 5 ms (ms)"] == "met"  # median 4.0
+    assert found["acknowledged write to readable p99 ≤ MiniStack's (ratio ours/theirs ≤ 1)"] == "met"
+    assert found["write-to-readable p99 from sending the write ≤ MiniStack's (ratio ours/theirs ≤ 1)"] == (
+        "**missed**")
+    assert found["PutItem/s with a stream ≥ 80% of the same without (ratio)"] == "**missed**"  # 0.79
+
+
 def test_render_names_the_command_the_workload_sections_and_the_reasons() -> None:
     results = run_with({
         "shardline": {"put.rate": Measurement([1000.0, 1100.0, 900.0], "ops/s")},
