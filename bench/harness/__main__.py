@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import datetime
 import json
+import signal
 import statistics
 import subprocess
 import sys
@@ -137,6 +138,8 @@ def main() -> None:
     parser.add_argument("--chart", type=Path, default=DOCS / "benchmarks.png")
     parser.add_argument("--no-profile", action="store_true", help="skip the py-spy profiles of shardline")
     parser.add_argument("--command", help="the command line to cite in the report (set by the Makefile)")
+    # SIGTERM unwinds like Ctrl-C, so the campaign's clean-up stops the peers (each runs in its own session).
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     uvloop.run(main_async(parser.parse_args()))
 
 

@@ -38,6 +38,7 @@ from bench.harness.workloads import (
     put_body,
     put_requests,
     rate_and_latency,
+    read_connections,
     read_requests,
 )
 
@@ -167,24 +168,30 @@ async def _size_step(rows: list[Row], plan: Plan, size: int) -> None:
             row.figures["memory.100k"] = Measurement([row.peer.rss_mb()], "MB")
         ready.append(row)
     requests = {row.name: read_requests(row.growing) for row in ready if row.growing is not None}
-    gets = await rounds(ready, plan.repeats, keys[:2], lambda row, repeat: load_once(
-        row.peer.endpoint, requests[row.name][0], plan, repeat))
     querying = [row for row in ready if row.caps.query]
-    queries = await rounds(querying, plan.repeats, keys[2:], lambda row, repeat: load_once(
-        row.peer.endpoint, requests[row.name][1], plan, repeat))
+    await _read_phase(ready, plan, tag, "get", {name: pair[0] for name, pair in requests.items()})
+    await _read_phase(querying, plan, tag, "query", {name: pair[1] for name, pair in requests.items()})
     for row in ready:
-        _read_figures(row, tag, gets.get(row.name), "get")
         if not row.caps.query:
             row.figures[f"query.rate.{tag}"] = row.figures[f"query.p50.{tag}"] = Missing(
                 f"{NOT_YET}: the server does not serve Query")
-        else:
-            _read_figures(row, tag, queries.get(row.name), "query")
 
 
-def _read_figures(row: Row, tag: str, runs: list[LoadResult] | None, operation: str) -> None:
+async def _read_phase(rows: list[Row], plan: Plan, tag: str, operation: str, requests: dict[str, list[bytes]]) -> None:
+    connections = {row.name: await read_connections(row.peer.endpoint, requests[row.name][0], plan) for row in rows}
+    runs = await rounds(rows, plan.repeats, [f"{operation}.rate.{tag}", f"{operation}.p50.{tag}"], lambda row, repeat:
+                        load_once(row.peer.endpoint, requests[row.name], plan, repeat, connections[row.name].count))
+    for row in rows:
+        _read_figures(row, tag, runs.get(row.name), operation, connections[row.name].note)
+
+
+def _read_figures(row: Row, tag: str, runs: list[LoadResult] | None, operation: str, note: str = "") -> None:
     if runs:
-        row.figures[f"{operation}.rate.{tag}"] = measured(runs, lambda r: r.rate, "ops/s")
-        row.figures[f"{operation}.p50.{tag}"] = measured(runs, lambda r: r.latency_ms(0.5), "ms")
+        for key, figure in ((f"{operation}.rate.{tag}", measured(runs, lambda r: r.rate, "ops/s")),
+                            (f"{operation}.p50.{tag}", measured(runs, lambda r: r.latency_ms(0.5), "ms"))):
+            if note and isinstance(figure, Measurement):
+                figure = Measurement(figure.values, figure.unit, "; ".join(filter(None, [note, figure.note])))
+            row.figures[key] = figure
 
 
 def _load_rate_figure(row: Row, plan: Plan) -> None:
