@@ -80,7 +80,7 @@ def results_table(results: RunResults, section: str) -> list[str]:
     if notes:
         lines.append("")
         for (name, note), labels in notes.items():
-            where = labels[0] if len(labels) == 1 else f"{len(labels)} figures"
+            where = " and ".join(labels) if len(labels) <= 2 else f"{len(labels)} figures"
             lines.append(f"- {name} ({where}): {note}")
     return lines
 

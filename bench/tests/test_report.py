@@ -167,4 +167,7 @@ def test_notes_shared_by_several_figures_of_a_peer_are_listed_once() -> None:
     results = run_with({"shardline": {"stream.visible.p50": Measurement([1.0], "ms", note),
                                       "stream.visible.p99": Measurement([2.0], "ms", note)}})
     lines = results_table(results, "c")
-    assert lines.count(f"- shardline (2 figures): {note}") == 1
+    assert lines.count(f"- shardline (write-to-readable through GetRecords, p50 and write-to-readable through "
+                       f"GetRecords, p99): {note}") == 1
+    results.peers["shardline"]["stream.visible_ack.p50"] = Measurement([0.5], "ms", note)
+    assert results_table(results, "c").count(f"- shardline (3 figures): {note}") == 1
