@@ -200,8 +200,14 @@ class StreamWriteMixin:
 
     def trim_stream_records(self, shard_no: int, created_before: float) -> int:
         self._before_stream_statement()
-        # Records of a shard are appended in time order, so the trimmed ones are a prefix: find the first
-        # record that stays and cut everything before it.
+        # Records of a shard are appended in time order, so the trimmed ones are a prefix. Upkeep asks every
+        # shard on every pass, and mostly nothing has expired: the oldest record alone tells (one key lookup).
+        oldest = self._rows(
+            "SELECT created_at FROM stream_records WHERE shard_no = %s ORDER BY sequence LIMIT 1", (shard_no,)
+        )
+        if not oldest or float(oldest[0][0]) >= created_before:
+            return 0
+        # Otherwise find the first record that stays and cut everything before it.
         keep = self._rows(
             "SELECT sequence FROM stream_records WHERE shard_no = %s AND created_at >= %s ORDER BY sequence LIMIT 1",
             (shard_no, created_before),

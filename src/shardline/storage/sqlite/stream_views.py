@@ -217,8 +217,14 @@ class StreamWriteMixin:
         return [OpenShard(int(no), int(lower), int(upper), int(last)) for no, lower, upper, last in rows]
 
     def trim_stream_records(self, shard_no: int, created_before: float) -> int:
-        # Records of a shard are appended in time order, so the trimmed ones are a prefix: find the first
-        # record that stays and cut everything before it.
+        # Records of a shard are appended in time order, so the trimmed ones are a prefix. Upkeep asks every
+        # shard on every pass, and mostly nothing has expired: the oldest record alone tells (one key lookup).
+        oldest = self._rows(
+            "SELECT created_at FROM stream_records WHERE shard_no = ? ORDER BY sequence LIMIT 1", (shard_no,)
+        )
+        if not oldest or float(oldest[0][0]) >= created_before:
+            return 0
+        # Otherwise find the first record that stays and cut everything before it.
         keep = self._rows(
             "SELECT sequence FROM stream_records WHERE shard_no = ? AND created_at >= ? ORDER BY sequence LIMIT 1",
             (shard_no, created_before),
