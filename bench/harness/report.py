@@ -251,7 +251,10 @@ def render(results: RunResults, chart_name: str | None) -> str:
               "measurement.",
               "- (b): one table with `pk` (10 items per partition) and numeric `sk`; it is loaded step by step to "
               "each size and GetItem/Query are measured at each step; a step whose estimated load time exceeds the "
-              "plan's budget is skipped for that peer, and a load stops once the peer holds more than 3 GB.",
+              "plan's budget is skipped for that peer, and a load stops once the peer holds more than 3 GB; "
+              "before each read run one request is timed alone, and a peer for which the plan's connections would "
+              "leave more than 30 s of requests in flight at the time cap is measured over one connection (said in "
+              "the notes).",
               "- (c): one writer puts one item at a time; a consumer polls GetRecords back to back on its own "
               "connection; each write is timed to receiving the GetRecords answer holding its record, once from "
               "sending PutItem (write-to-readable, which includes the write's own round trip) and once from the "
