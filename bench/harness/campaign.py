@@ -5,6 +5,7 @@ peers instead of favouring whichever ran first."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -190,7 +191,7 @@ def _read_figures(row: Row, tag: str, runs: list[LoadResult] | None, operation: 
         for key, figure in ((f"{operation}.rate.{tag}", measured(runs, lambda r: r.rate, "ops/s")),
                             (f"{operation}.p50.{tag}", measured(runs, lambda r: r.latency_ms(0.5), "ms"))):
             if note and isinstance(figure, Measurement):
-                figure = Measurement(figure.values, figure.unit, "; ".join(filter(None, [note, figure.note])))
+                figure = dataclasses.replace(figure, note="; ".join(filter(None, [note, figure.note])))
             row.figures[key] = figure
 
 

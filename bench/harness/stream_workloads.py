@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from bench.harness.results import Figure, Measurement, Missing
@@ -117,19 +118,11 @@ def visibility_figures(runs: list[tuple[list[Visibility], int]]) -> dict[str, Fi
     writes, lost = sum(len(latencies) for latencies, _ in runs), sum(lost for _, lost in runs)
     note = f"{writes} writes over {len(runs)} repeats" + (f", {lost} not readable within 5 s" if lost else "")
     figures: dict[str, Figure] = {}
-    for prefix, pick in (("stream.visible", _from_send), ("stream.visible_ack", _from_ack)):
+    for prefix, pick in (("stream.visible", attrgetter("from_send")), ("stream.visible_ack", attrgetter("from_ack"))):
         for label, fraction in (("p50", 0.5), ("p99", 0.99)):
             figures[f"{prefix}.{label}"] = Measurement(
                 [percentile([pick(one) for one in part], fraction) for part in measured], "ms", note)
     return figures
-
-
-def _from_send(one: Visibility) -> float:
-    return one.from_send
-
-
-def _from_ack(one: Visibility) -> float:
-    return one.from_ack
 
 
 async def drain_once(api: Api, stream_arn: str, cap_seconds: float) -> tuple[int, float, bool]:
